@@ -1,0 +1,3 @@
+export * from "./client.ts";
+export * from "./credentials.ts";
+export * from "./schema/index.ts";

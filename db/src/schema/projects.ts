@@ -1,0 +1,61 @@
+import { bigint, index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { softDelete, timestamps } from "./columns.ts";
+import { organizations } from "./organizations.ts";
+import { users } from "./users.ts";
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    /** Extra property keys whose values are scrubbed at ingest, on top of the built-in sensitive keys. */
+    piiDenyKeys: text("pii_deny_keys").array().notNull().default([]),
+    ...timestamps,
+    ...softDelete,
+  },
+  (t) => [unique("projects_org_slug_unique").on(t.orgId, t.slug), index("projects_org_idx").on(t.orgId)],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    /** The `<publicId>` part of `tt_live_<publicId>_<secret>`: how a key is found without its secret. */
+    publicId: text("public_id").notNull().unique(),
+    /** SHA-256 (hex) of the secret part; the secret itself is shown once and never stored. */
+    secretHash: text("secret_hash").notNull(),
+    name: text("name").notNull(),
+    /** When set, every ingested item's `app` must equal this. */
+    allowedApp: text("allowed_app"),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("api_keys_project_idx").on(t.projectId)],
+);
+
+/** Ingest units per project per UTC month (`YYYY-MM`), written by the meter's flush. */
+export const usageMonthly = pgTable(
+  "usage_monthly",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    units: bigint("units", { mode: "number" }).notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.month] })],
+);
+
+export type Project = typeof projects.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;

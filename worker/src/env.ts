@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/**
+ * Bindings and secrets, validated once per request at the entry. Binding types come from
+ * `npm run types` (wrangler types → worker-configuration.d.ts); secrets are not in wrangler.toml,
+ * so they are declared here.
+ */
+export interface Secrets {
+  DATABASE_URL: string;
+  /** `host:port` of the local WebSocket→TCP proxy; unset in production (Neon speaks WebSocket). */
+  DB_WS_PROXY?: string;
+  SESSION_SECRET?: string;
+  PASSWORD_PEPPER?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  STRIPE_PRICE_PRO?: string;
+  STRIPE_PRICE_BUSINESS?: string;
+  /** Points the Stripe client at another API host (tests use a local fake), e.g. `http://127.0.0.1:12111`. */
+  STRIPE_API_BASE?: string;
+  MAIL_API_URL?: string;
+  MAIL_API_KEY?: string;
+  MAIL_FROM?: string;
+}
+
+declare global {
+  namespace Cloudflare {
+    // Secrets join the generated binding types, so `env` from cloudflare:workers knows them too.
+    interface Env extends Secrets {}
+  }
+}
+
+export type Bindings = Cloudflare.Env;
+
+const presentString = z.string().trim().min(1);
+
+export const envSchema = z.object({
+  DATABASE_URL: presentString.refine((value) => /^postgres(ql)?:\/\//.test(value), "must be a postgres:// URL"),
+  DB_WS_PROXY: z.string().optional(),
+  APP_ENV: z.enum(["development", "test", "production"]),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  ALLOW_REGISTRATION: z.enum(["true", "false"]).default("false"),
+  DASHBOARD_ORIGINS: z.string().default(""),
+  FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  KEYS: z.custom<KVNamespace>((value) => typeof value === "object" && value !== null, "KV binding missing"),
+  PROJECT_METER: z.custom<DurableObjectNamespace>(
+    (value) => typeof value === "object" && value !== null,
+    "Durable Object binding missing",
+  ),
+});
+
+export type ValidatedEnv = z.infer<typeof envSchema>;
+
+/** Returns the names of missing or malformed bindings, or an empty list when the env is usable. */
+export function findEnvProblems(env: unknown): string[] {
+  const result = envSchema.safeParse(env);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`);
+}

@@ -1,0 +1,27 @@
+import { migrateDatabase } from "../../../db/local/migrate.ts";
+import { createScratchDatabase } from "../../../db/local/scratch-database.ts";
+import { startWsProxy } from "../../../db/local/ws-proxy.ts";
+import { testDatabaseSettings } from "./settings.ts";
+
+/** Runs in Node before the workerd pool: a fresh, migrated database and the proxy to reach it. */
+export default async function setup() {
+  const settings = testDatabaseSettings();
+  const database = await createScratchDatabase({
+    adminUrl: settings.adminUrl,
+    name: settings.adminUrl ? new URL(settings.url).pathname.slice(1) : undefined,
+    embeddedPort: settings.embeddedPort,
+  });
+  const cleanups: Array<() => Promise<void>> = [database.dispose];
+  const teardown = async () => {
+    for (const cleanup of cleanups) await cleanup().catch((error) => console.error("teardown:", error));
+  };
+  try {
+    await migrateDatabase(database.url);
+    const proxy = await startWsProxy({ port: settings.proxyPort });
+    cleanups.unshift(proxy.close);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
