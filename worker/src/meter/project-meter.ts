@@ -7,4 +7,6 @@ export class ProjectMeter extends DurableObject<Bindings> {
   async stats(): Promise<{ bufferedRows: number; lastFlushError: string | null }> {
     return { bufferedRows: 0, lastFlushError: null };
   }
+
+  async revokeKey(_publicId: string): Promise<void> {}
 }

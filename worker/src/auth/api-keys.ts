@@ -1,0 +1,157 @@
+import {
+  apiKeys,
+  type Database,
+  organizations,
+  type Plan,
+  parseApiKey,
+  projects,
+  sha256Hex,
+  timingSafeEqual,
+} from "@telemetry-tracker/db";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Bindings } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { meterFor } from "../meter/client.ts";
+import { effectivePlan } from "../plans.ts";
+
+/** What ingest needs to know about a key; cached in the isolate and in KV, never holds the secret. */
+export interface KeyRecord {
+  keyId: string;
+  publicId: string;
+  projectId: string;
+  orgId: string;
+  secretHash: string;
+  allowedApp: string | null;
+  /** Epoch ms, or null for keys that never expire. */
+  expiresAt: number | null;
+  /** Revoked key, or archived project/organization: rejected without a lookup. */
+  disabled: boolean;
+  plan: Plan;
+  piiDenyKeys: string[];
+}
+
+type CachedLookup = KeyRecord | { unknown: true };
+
+// Freshness windows. The isolate cache is short because it cannot be invalidated remotely; KV is
+// deleted on revoke, and the project's ProjectMeter rejects a revoked key at once regardless.
+export const KEY_CACHE = {
+  isolateMs: 10_000,
+  kvSeconds: 300,
+  /** KV's minimum TTL; bounds Postgres lookups for a flood of the same unknown key to one a minute. */
+  unknownKvSeconds: 60,
+} as const;
+
+const kvName = (publicId: string) => `keyByPublicId:${publicId}`;
+
+// Isolate-lifetime: survives across requests served by this isolate, which is the point of it.
+export const isolateKeyCache = new Map<string, { value: CachedLookup; expiresAt: number }>();
+
+/** Counts Postgres lookups made by this isolate, so tests can prove the caches hold. */
+export const keyLookupStats = { postgres: 0 };
+
+async function loadFromPostgres(db: Database, publicId: string): Promise<CachedLookup> {
+  keyLookupStats.postgres++;
+  const [row] = await db
+    .select({ key: apiKeys, project: projects, org: organizations })
+    .from(apiKeys)
+    .innerJoin(projects, eq(projects.id, apiKeys.projectId))
+    .innerJoin(organizations, eq(organizations.id, projects.orgId))
+    .where(eq(apiKeys.publicId, publicId));
+  if (!row) return { unknown: true };
+  return {
+    keyId: row.key.id,
+    publicId,
+    projectId: row.project.id,
+    orgId: row.org.id,
+    secretHash: row.key.secretHash,
+    allowedApp: row.key.allowedApp,
+    expiresAt: row.key.expiresAt ? row.key.expiresAt.getTime() : null,
+    disabled: Boolean(row.key.revokedAt || row.project.deletedAt || row.org.deletedAt),
+    plan: effectivePlan(row.org),
+    piiDenyKeys: row.project.piiDenyKeys,
+  };
+}
+
+async function lookup(env: Bindings, db: () => Database, publicId: string): Promise<CachedLookup> {
+  const now = Date.now();
+  const cached = isolateKeyCache.get(publicId);
+  if (cached && cached.expiresAt > now) return cached.value;
+
+  let value = await env.KEYS.get<CachedLookup>(kvName(publicId), "json");
+  if (!value) {
+    value = await loadFromPostgres(db(), publicId);
+    const ttl = "unknown" in value ? KEY_CACHE.unknownKvSeconds : KEY_CACHE.kvSeconds;
+    await env.KEYS.put(kvName(publicId), JSON.stringify(value), { expirationTtl: ttl });
+  }
+  isolateKeyCache.set(publicId, { value, expiresAt: now + KEY_CACHE.isolateMs });
+  return value;
+}
+
+/** The key from `Authorization: Bearer`, `X-API-Key`, or `?api_key=` (sendBeacon cannot set headers). */
+export function extractApiKey(request: Request): string | null {
+  const authorization = request.headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    return match ? match[1].trim() : authorization.trim();
+  }
+  return request.headers.get("x-api-key")?.trim() || new URL(request.url).searchParams.get("api_key");
+}
+
+/**
+ * Authenticates an ingest request: parse → isolate cache → KV → Postgres, constant-time secret
+ * check. Throws the 401 the client should see.
+ */
+export async function authenticateApiKey(env: Bindings, db: () => Database, request: Request): Promise<KeyRecord> {
+  const presented = extractApiKey(request);
+  if (!presented) throw new ApiError("missing_api_key", "Send the project API key as `Authorization: Bearer tt_live_…`");
+  const parsed = parseApiKey(presented);
+  if (!parsed) throw new ApiError("invalid_api_key", "The API key is malformed");
+
+  let record: CachedLookup;
+  try {
+    record = await lookup(env, db, parsed.publicId);
+  } catch (error) {
+    throw new ApiError("backend_unavailable", "Could not verify the API key right now; retry shortly", {
+      headers: { "Retry-After": "5" },
+      details: { reason: (error as Error).message },
+    });
+  }
+  if ("unknown" in record) throw new ApiError("invalid_api_key", "The API key is not valid");
+  if (!timingSafeEqual(await sha256Hex(parsed.secret), record.secretHash)) {
+    throw new ApiError("invalid_api_key", "The API key is not valid");
+  }
+  if (record.disabled) throw new ApiError("revoked_api_key", "The API key has been revoked");
+  if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
+    throw new ApiError("expired_api_key", "The API key has expired");
+  }
+  return record;
+}
+
+/**
+ * The revoke service the management API calls: marks the key revoked in Postgres, drops it from KV,
+ * and tells the project's ProjectMeter, which rejects it from then on — so the next ingest with this
+ * key fails everywhere, whatever an isolate still has cached. Returns false when no such active key
+ * exists in that project.
+ */
+export async function revokeApiKey(
+  env: Bindings,
+  db: Database,
+  target: { keyId: string; projectId: string },
+): Promise<boolean> {
+  const [revoked] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, target.keyId), eq(apiKeys.projectId, target.projectId), isNull(apiKeys.revokedAt)))
+    .returning({ publicId: apiKeys.publicId });
+  if (!revoked) return false;
+  await meterFor(env, target.projectId).revokeKey(revoked.publicId);
+  await env.KEYS.delete(kvName(revoked.publicId));
+  isolateKeyCache.delete(revoked.publicId);
+  return true;
+}
+
+/** Forgets cached key records of a project after its plan, deny list or state changed. */
+export async function invalidateKeyCache(env: Bindings, publicIds: string[]): Promise<void> {
+  await Promise.all(publicIds.map((publicId) => env.KEYS.delete(kvName(publicId))));
+  for (const publicId of publicIds) isolateKeyCache.delete(publicId);
+}
