@@ -1,0 +1,139 @@
+import { type Item, type Receiver, startReceiver } from "@telemetry-tracker/test-support";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bundleSdk, launch, startSite } from "./chromium.ts";
+
+type TT = typeof import("../src/index.ts");
+declare const TT: TT;
+
+let site: { url: string; stop: () => Promise<void> };
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let receiver: Receiver;
+let page: Page;
+
+beforeAll(async () => {
+  site = await startSite(await bundleSdk());
+});
+afterAll(async () => {
+  await browser?.close();
+  await site?.stop();
+});
+beforeEach(async () => {
+  // Launched here, not in beforeAll, so a missing Chromium fails every test instead of skipping them.
+  browser ??= await launch();
+  receiver = await startReceiver();
+  page = await browser.context.newPage();
+  await page.goto(site.url);
+  await page.evaluate(
+    ([ingestUrl, apiKey]) => {
+      localStorage.clear();
+      TT.init({ ingestUrl, apiKey, app: "browser-it", release: "web@1", flushInterval: 200 });
+    },
+    [receiver.url, receiver.apiKey],
+  );
+});
+afterEach(async () => {
+  await page?.close();
+  await receiver?.stop();
+});
+
+const named = (items: Item[], name: string) => items.filter((i) => i.name === name);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("browser SDK in Chromium", () => {
+  it("captures an uncaught error and a rejected promise with breadcrumbs, without a preflight", async () => {
+    await page.evaluate(async () => {
+      console.log("before the crash", { step: 1 });
+      await fetch("/ping");
+      history.pushState({}, "", "/checkout");
+      setTimeout(() => {
+        throw new TypeError("boom from a timer");
+      });
+      Promise.reject(new Error("rejected on purpose"));
+    });
+    await receiver.waitFor((items) => items.filter((i) => i.type === "error").length >= 2, 10_000);
+    const errors = receiver.accepted.filter((i) => i.type === "error");
+    const boom = errors.find((e) => e.message === "boom from a timer");
+    const rejected = errors.find((e) => e.message === "rejected on purpose");
+    expect(boom).toMatchObject({ error_type: "TypeError", handled: false, app: "browser-it", release: "web@1", platform: "web" });
+    expect(rejected).toMatchObject({ error_type: "Error", handled: false });
+    expect(String(boom?.url)).toBe(`${site.url}/checkout`);
+    expect((boom?.frames as unknown[]).length).toBeGreaterThan(0);
+    const crumbs = boom?.breadcrumbs as { category: string; message?: string; data?: Record<string, unknown> }[];
+    expect(crumbs.find((c) => c.category === "console")?.message).toBe('before the crash {"step":1}');
+    expect(crumbs.find((c) => c.category === "fetch")?.data).toMatchObject({ method: "GET", status: 200, url: `${site.url}/ping` });
+    expect(crumbs.find((c) => c.category === "navigation")?.data).toMatchObject({ to: `${site.url}/checkout` });
+    expect(rejected?.breadcrumbs).toEqual(expect.arrayContaining([expect.objectContaining({ category: "console" })]));
+    // the SDK's own requests leave no fetch breadcrumbs
+    expect(crumbs.some((c) => String(c.data?.url).startsWith(receiver.url))).toBe(false);
+    expect(receiver.requests.every((r) => r.auth === "query" && r.contentType === "text/plain")).toBe(true);
+    expect(receiver.preflights).toBe(0);
+    expect(receiver.accepted.find((i) => i.type === "session")).toMatchObject({ action: "start", status: "ok" });
+    expect(named(receiver.accepted, "$pageview").length).toBeGreaterThanOrEqual(2); // load + pushState
+    const session = receiver.accepted.find((i) => i.type === "session" && i.action === "update");
+    expect(session?.status).toBe("errored");
+  });
+
+  it("queues while offline (persisting to localStorage) and delivers each item exactly once when back online", async () => {
+    await receiver.waitFor((items) => named(items, "$pageview").length === 1);
+    await browser.context.setOffline(true);
+    const ids = await page.evaluate(() => {
+      const ids = [TT.trackEvent("offline-1"), TT.trackEvent("offline-2"), TT.trackEvent("offline-3")];
+      void TT.flush();
+      return ids;
+    });
+    await sleep(1500);
+    expect(receiver.accepted.filter((i) => ids.includes(i.event_id))).toHaveLength(0);
+    const stored = await page.evaluate(() =>
+      Object.keys(localStorage)
+        .filter((k) => k.startsWith("tt_q"))
+        .flatMap((k) => JSON.parse(localStorage.getItem(k) ?? "[]").map((i: { name: string }) => i.name)),
+    );
+    expect(stored).toEqual(["offline-1", "offline-2", "offline-3"]);
+
+    await browser.context.setOffline(false);
+    await receiver.waitFor((items) => ids.every((id) => items.some((i) => i.event_id === id)), 10_000);
+    await sleep(1500); // room for any duplicate to arrive
+    for (const id of ids) expect(receiver.accepted.filter((i) => i.event_id === id)).toHaveLength(1);
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("tt_q")).length);
+    expect(left).toBe(0);
+  });
+
+  it("ends the session with a beacon when the page goes away", async () => {
+    const sid = await page.evaluate(() => TT.getClient()?.session?.session_id);
+    await page.evaluate(() => TT.trackEvent("last-words"));
+    await page.goto("about:blank");
+    await receiver.waitFor((items) => items.some((i) => i.type === "session" && i.action === "end"), 10_000);
+    const end = receiver.accepted.find((i) => i.type === "session" && i.action === "end");
+    expect(end).toMatchObject({ session_id: sid, status: "ok" });
+    expect(typeof end?.ended_at).toBe("string");
+    expect(named(receiver.accepted, "last-words")).toHaveLength(1);
+  });
+});
+
+describe("browser SDK in Chromium: opt-ins", () => {
+  it("reports Web Vitals as $web_vital events when the page is hidden, and XHR breadcrumbs", async () => {
+    await page.goto(`${site.url}/?vitals`);
+    await page.evaluate(
+      async ([ingestUrl, apiKey]) => {
+        TT.init({ ingestUrl, apiKey, app: "browser-it", webVitals: true, flushInterval: 200 });
+        await new Promise<void>((resolve) => {
+          const x = new XMLHttpRequest();
+          x.open("GET", "/ping");
+          x.onloadend = () => resolve();
+          x.send();
+        });
+        TT.captureMessage("after xhr");
+      },
+      [receiver.url, receiver.apiKey],
+    );
+    await page.goto("about:blank");
+    await receiver.waitFor((items) => named(items, "$web_vital").length > 0, 10_000);
+    const vitals = named(receiver.accepted, "$web_vital").map((i) => i.properties as { name: string; value: number });
+    expect(vitals.find((v) => v.name === "TTFB")?.value).toBeGreaterThanOrEqual(0);
+    const msg = receiver.accepted.find((i) => i.message === "after xhr");
+    expect(msg?.breadcrumbs).toEqual(
+      expect.arrayContaining([expect.objectContaining({ category: "xhr", data: expect.objectContaining({ method: "GET", status: 200 }) })]),
+    );
+  });
+});
