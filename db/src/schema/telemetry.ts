@@ -118,6 +118,9 @@ export const errorGroups = pgTable(
     unique("error_groups_project_fingerprint_unique").on(t.projectId, t.fingerprint),
     index("error_groups_project_last_seen_idx").on(t.projectId, t.lastSeen.desc(), t.id),
     index("error_groups_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen.desc(), t.id),
+    // Keyset pages of the issue list sorted by first seen or by occurrences.
+    index("error_groups_project_first_seen_idx").on(t.projectId, t.firstSeen.desc(), t.id),
+    index("error_groups_project_occurrences_idx").on(t.projectId, t.occurrences.desc(), t.id),
     check("error_groups_status_check", sql`${t.status} in ('unresolved', 'resolved', 'ignored')`),
   ],
 );
@@ -148,6 +151,8 @@ export const errorOccurrences = pgTable(
     unique("error_occurrences_project_event_id_unique").on(t.projectId, t.eventId),
     index("error_occurrences_group_time_idx").on(t.groupId, t.timestamp.desc(), t.id.desc()),
     index("error_occurrences_project_time_idx").on(t.projectId, t.timestamp.desc()),
+    // A session's errors in time order (session detail).
+    index("error_occurrences_project_session_idx").on(t.projectId, t.sessionId, t.timestamp),
   ],
 );
 
