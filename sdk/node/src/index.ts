@@ -1,0 +1,126 @@
+import {
+  Client,
+  captureException,
+  fetchTransport,
+  getClient,
+  type Options,
+  setClient,
+} from "@telemetry-tracker/core";
+
+export {
+  addBreadcrumb,
+  type Breadcrumb,
+  type CaptureContext,
+  Client,
+  captureException,
+  captureMessage,
+  endSession,
+  flush,
+  getClient,
+  identify,
+  type Options,
+  screen,
+  setContext,
+  setTags,
+  shutdown,
+  startSession,
+  trackError,
+  trackEvent,
+  type WireItem,
+} from "@telemetry-tracker/core";
+export { errorHandler, requestHandler } from "./middleware.ts";
+
+export interface NodeOptions extends Options {
+  /** Capture `uncaughtException`, flush (bounded), then exit like Node would. Default true. */
+  captureUncaught?: boolean;
+  /** Capture `unhandledRejection`, flush (bounded), then exit like Node's default `throw` mode. Default true. */
+  captureUnhandledRejections?: boolean;
+  /** Signals that trigger a bounded flush before the process ends; `[]` to leave signals alone. Default SIGTERM, SIGINT. */
+  flushOnSignals?: NodeJS.Signals[];
+  /** Upper bound in ms for the flush before exit. Default 2000. */
+  shutdownTimeout?: number;
+}
+
+export const SDK = { name: "@telemetry-tracker/node", version: "0.1.0" };
+
+// Options of the latest init: the process hooks are installed once and read these.
+let opts: NodeOptions | undefined;
+let installed = false;
+let dying = false;
+let exitFlushed = false;
+
+const bound = () => opts?.shutdownTimeout ?? 2000;
+
+/**
+ * Exits the way Node would have without our listener, unless someone else also listens (then
+ * exiting is their call). Node prints the error and exits with 1 for both kinds of fatal error.
+ */
+function fatal(kind: "uncaughtException" | "unhandledRejection") {
+  return async (error: unknown) => {
+    const enabled = kind === "uncaughtException" ? opts?.captureUncaught : opts?.captureUnhandledRejections;
+    if (enabled === false) return;
+    captureException(error, { handled: false, level: "fatal", mechanism: kind });
+    if (dying) return;
+    dying = true;
+    getClient()?.endSession("crashed");
+    await getClient()?.flush(bound());
+    if (process.listenerCount(kind) > 1) {
+      dying = false;
+      return;
+    }
+    console.error(error);
+    process.exit(1);
+  };
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const handler = async () => {
+    await getClient()?.shutdown(bound());
+    if (process.listenerCount(signal) === 1) {
+      // We were the only listener: let the signal do what it would have done without us.
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
+    }
+  };
+  process.on(signal, handler);
+}
+
+/**
+ * Starts Telemetry Tracker in a Node process: crashes and unhandled rejections are captured and
+ * flushed (bounded by `shutdownTimeout`) before the process exits; queued items are flushed on
+ * SIGTERM/SIGINT and when the event loop empties. Timers never keep the process alive.
+ *
+ * @example
+ * import { init, trackEvent } from "@telemetry-tracker/node";
+ * init({ ingestUrl: process.env.TT_INGEST_URL!, apiKey: process.env.TT_API_KEY!, app: "api" });
+ * trackEvent("server_started");
+ */
+export function init(options: NodeOptions): Client | undefined {
+  try {
+    void getClient()?.shutdown();
+    opts = options;
+    const client = new Client({
+      platform: "node",
+      ...options,
+      transport: options.transport ?? fetchTransport,
+      sdk: SDK,
+    });
+    setClient(client);
+    exitFlushed = false;
+    if (!installed) {
+      installed = true;
+      process.on("uncaughtException", fatal("uncaughtException"));
+      process.on("unhandledRejection", fatal("unhandledRejection"));
+      for (const s of options.flushOnSignals ?? (["SIGTERM", "SIGINT"] as NodeJS.Signals[])) onSignal(s);
+      // Once per init: a failing server must not turn beforeExit into an endless retry loop.
+      process.on("beforeExit", () => {
+        if (exitFlushed || !getClient()?.pending) return;
+        exitFlushed = true;
+        void getClient()?.flush(bound());
+      });
+    }
+    return client;
+  } catch {
+    return undefined;
+  }
+}
