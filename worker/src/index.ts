@@ -1,6 +1,9 @@
 import { createApp } from "./app.ts";
+import { csrfGuard } from "./auth/csrf.ts";
 import type { Bindings } from "./env.ts";
+import { registerAuth } from "./routes/auth.ts";
 import { registerHealth } from "./routes/health.ts";
+import { registerIngest } from "./routes/ingest.ts";
 import { registerOpenApi } from "./routes/openapi.ts";
 
 export { ProjectMeter } from "./meter/project-meter.ts";
@@ -8,6 +11,10 @@ export { ProjectMeter } from "./meter/project-meter.ts";
 // Routes are listed, not discovered: this is the whole API surface.
 const app = createApp();
 registerHealth(app);
+// Cookie-authenticated mutations: JSON from an allowed Origin only.
+app.use("/api/*", csrfGuard);
+registerAuth(app);
+registerIngest(app);
 registerOpenApi(app);
 
 export { app };

@@ -1,12 +1,375 @@
 import { DurableObject } from "cloudflare:workers";
+import { createDatabase, type DatabaseHandle, type Plan } from "@telemetry-tracker/db";
+import { sql } from "drizzle-orm";
 import type { Bindings } from "../env.ts";
+import type { BufferedRow } from "../ingest/rows.ts";
+import { createLogger, describeError, type Logger } from "../lib/logger.ts";
+import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
+import { type MonthlyUsage, writeBatch } from "./flush.ts";
 
-/** One per project: quota, rate and the durable buffer of accepted rows (see DESIGN.md §4). */
+export interface QuotaState {
+  used: number;
+  limit: number;
+  remaining: number;
+  /** Start of the next UTC month, when the count resets. */
+  resetsAt: string;
+}
+
+export interface AdmitRequest {
+  projectId: string;
+  /** Public id of the key used, so a revoked key is refused here even if an isolate cached it. */
+  publicId: string;
+  /** The plan as the key record knew it; used until the meter learns a fresher one. */
+  plan: Plan;
+  rows: BufferedRow[];
+}
+
+export type AdmitRefusal = "revoked_api_key" | "rate_limited" | "quota_exceeded" | "app_limit" | "buffer_full";
+
+export type AdmitResult =
+  | { ok: true; accepted: number; units: number; quota: QuotaState }
+  | { ok: false; code: AdmitRefusal; message: string; retryAfterSeconds?: number; quota?: QuotaState };
+
+export interface MeterStats {
+  projectId: string | null;
+  plan: Plan | null;
+  bufferedRows: number;
+  bufferedBytes: number;
+  lastFlushAt: string | null;
+  lastFlushError: string | null;
+  consecutiveFlushFailures: number;
+  usage: MonthlyUsage[];
+}
+
+/** Bounds of the durable buffer; past them ingest answers 503 instead of growing without limit. */
+export const DEFAULT_BUFFER_LIMITS = { rows: 500_000, bytes: 256 * 1024 * 1024 };
+const FLUSH_BATCH_ROWS = 1_000;
+const FLUSH_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_BACKOFF_MS = 60_000;
+const PLAN_REFRESH_MS = 60_000;
+/** A session not seen for this long is forgotten, so a late update of it counts as a new session. */
+const KNOWN_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function utcMonth(at: number): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
+export function nextMonthStart(at: number): number {
+  const date = new Date(at);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/**
+ * One per project (DESIGN.md §4). Admits or refuses each ingest request against the plan's monthly
+ * quota and rate, appends accepted rows to its SQLite buffer in the same transaction as the usage
+ * count (durable before the Worker answers 202), and flushes the buffer to Postgres from its alarm.
+ * A Postgres outage only grows the buffer; the rows stay until a flush succeeds.
+ */
 export class ProjectMeter extends DurableObject<Bindings> {
-  /** Buffered rows not yet in Postgres, and the last flush error, for `/health?deep=1` and tests. */
-  async stats(): Promise<{ bufferedRows: number; lastFlushError: string | null }> {
-    return { bufferedRows: 0, lastFlushError: null };
+  private readonly sql: SqlStorage;
+  private readonly logger: Logger;
+  /** Lowered by tests (runInDurableObject) to reach the full-buffer path. */
+  bufferLimits = { ...DEFAULT_BUFFER_LIMITS };
+  private bufferedRows = 0;
+  private bufferedBytes = 0;
+  private tokens = 0;
+  private tokensAt = 0;
+  private lastFlushAt: number | null = null;
+  private lastFlushError: string | null = null;
+  private consecutiveFailures = 0;
+  private database: DatabaseHandle | undefined;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.logger = createLogger(env.LOG_LEVEL, { component: "ProjectMeter" });
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`
+        create table if not exists buffer (seq integer primary key autoincrement, row text not null, bytes integer not null);
+        create table if not exists meta (key text primary key, value text not null);
+        create table if not exists usage (month text primary key, units integer not null, dirty integer not null default 1);
+        create table if not exists revoked_keys (public_id text primary key);
+        create table if not exists app_labels (app text primary key);
+        create table if not exists known_sessions (key text primary key, seen_at integer not null);
+      `);
+      const totals = this.sql
+        .exec<{ rows: number; bytes: number }>("select count(*) as rows, coalesce(sum(bytes), 0) as bytes from buffer")
+        .one();
+      this.bufferedRows = totals.rows;
+      this.bufferedBytes = totals.bytes;
+    });
   }
 
-  async revokeKey(_publicId: string): Promise<void> {}
+  private getMeta(key: string): string | null {
+    return this.sql.exec<{ value: string }>("select value from meta where key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.exec(
+      "insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+      key,
+      value,
+    );
+  }
+
+  private plan(fallback: Plan): Plan {
+    const stored = this.getMeta("plan") as Plan | null;
+    if (stored) return stored;
+    this.setMeta("plan", fallback);
+    return fallback;
+  }
+
+  private usedThisMonth(now: number): number {
+    return (
+      this.sql.exec<{ units: number }>("select units from usage where month = ?", utcMonth(now)).toArray()[0]?.units ??
+      0
+    );
+  }
+
+  private quotaState(plan: Plan, now: number): QuotaState {
+    const limit = PLAN_LIMITS[plan].monthlyUnits;
+    const used = this.usedThisMonth(now);
+    return { used, limit, remaining: Math.max(0, limit - used), resetsAt: new Date(nextMonthStart(now)).toISOString() };
+  }
+
+  /** Token bucket: `rps` tokens a second, holding at most one second's worth. */
+  private takeToken(rps: number, now: number): number | null {
+    if (this.tokensAt === 0) this.tokens = rps;
+    else this.tokens = Math.min(rps, this.tokens + ((now - this.tokensAt) / 1000) * rps);
+    this.tokensAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return null;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / rps));
+  }
+
+  async admit(request: AdmitRequest): Promise<AdmitResult> {
+    const now = Date.now();
+    if (!this.getMeta("project_id")) this.setMeta("project_id", request.projectId);
+    if (this.sql.exec("select 1 from revoked_keys where public_id = ?", request.publicId).toArray().length > 0) {
+      return { ok: false, code: "revoked_api_key", message: "The API key has been revoked" };
+    }
+    const plan = this.plan(request.plan);
+    const limits = PLAN_LIMITS[plan];
+
+    const waitSeconds = this.takeToken(limits.requestsPerSecond, now);
+    if (waitSeconds !== null) {
+      return {
+        ok: false,
+        code: "rate_limited",
+        message: `More than ${limits.requestsPerSecond} requests per second for this project`,
+        retryAfterSeconds: waitSeconds,
+      };
+    }
+
+    const knownApps = new Set(
+      this.sql
+        .exec<{ app: string }>("select app from app_labels")
+        .toArray()
+        .map((r) => r.app),
+    );
+    const newApps = [...new Set(request.rows.map((row) => row.app))].filter((app) => !knownApps.has(app));
+    if (knownApps.size + newApps.length > limits.appLabels) {
+      return {
+        ok: false,
+        code: "app_limit",
+        message: `The ${plan} plan allows ${limits.appLabels} distinct app labels per project; "${newApps[0]}" would exceed it`,
+      };
+    }
+
+    // Units: 1 per event and error, 1 per session the meter has not seen; updates and ends are free.
+    let units = 0;
+    const newSessions = new Set<string>();
+    for (const row of request.rows) {
+      if (row.kind !== "session") {
+        units++;
+        continue;
+      }
+      const key = `${row.app}\u0000${row.session_id}`;
+      if (newSessions.has(key)) continue;
+      const known = this.sql.exec("select 1 from known_sessions where key = ?", key).toArray().length > 0;
+      if (!known) {
+        newSessions.add(key);
+        units++;
+      }
+    }
+
+    const quota = this.quotaState(plan, now);
+    if (units > 0 && quota.used + units > quota.limit) {
+      return {
+        ok: false,
+        code: "quota_exceeded",
+        message: `Monthly quota of ${quota.limit} units reached; it resets at ${quota.resetsAt}`,
+        retryAfterSeconds: Math.max(1, Math.ceil((nextMonthStart(now) - now) / 1000)),
+        quota,
+      };
+    }
+
+    const payload = JSON.stringify(request.rows);
+    if (
+      this.bufferedRows + request.rows.length > this.bufferLimits.rows ||
+      this.bufferedBytes + payload.length > this.bufferLimits.bytes
+    ) {
+      // Most likely Postgres has been unreachable for a while; the alarm keeps retrying.
+      return {
+        ok: false,
+        code: "buffer_full",
+        message: "Ingest is backed up; retry later",
+        retryAfterSeconds: Math.min(60, 5 * (1 + this.consecutiveFailures)),
+      };
+    }
+
+    // One transaction: the rows, the usage count, the new labels and sessions are durable together.
+    const written = this.ctx.storage.transactionSync(() => {
+      const inserted = this.sql
+        .exec<{ rows: number; bytes: number }>(
+          "insert into buffer (row, bytes) select value, length(value) from json_each(?) returning 1 as rows, bytes",
+          payload,
+        )
+        .toArray();
+      for (const app of newApps) this.sql.exec("insert or ignore into app_labels (app) values (?)", app);
+      for (const key of newSessions) {
+        this.sql.exec("insert or replace into known_sessions (key, seen_at) values (?, ?)", key, now);
+      }
+      if (units > 0) {
+        this.sql.exec(
+          "insert into usage (month, units, dirty) values (?, ?, 1) on conflict (month) do update set units = units + excluded.units, dirty = 1",
+          utcMonth(now),
+          units,
+        );
+      }
+      return { rows: inserted.length, bytes: inserted.reduce((sum, row) => sum + row.bytes, 0) };
+    });
+    this.bufferedRows += written.rows;
+    this.bufferedBytes += written.bytes;
+    await this.ensureAlarm(now);
+    return {
+      ok: true,
+      accepted: request.rows.length,
+      units,
+      quota: { ...quota, used: quota.used + units, remaining: Math.max(0, quota.remaining - units) },
+    };
+  }
+
+  private async ensureAlarm(now: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(now + Number(this.env.FLUSH_DELAY_MS ?? 1000));
+    }
+  }
+
+  /** Called by the revoke service; from now on this key is refused here, whatever is cached elsewhere. */
+  async revokeKey(publicId: string): Promise<void> {
+    this.sql.exec("insert or ignore into revoked_keys (public_id) values (?)", publicId);
+  }
+
+  /** Called when billing changes the organization's plan: quota and rate follow on the next admit. */
+  async setPlan(plan: Plan): Promise<void> {
+    this.setMeta("plan", plan);
+    this.setMeta("plan_refreshed_at", String(Date.now()));
+    this.tokensAt = 0;
+  }
+
+  async stats(): Promise<MeterStats> {
+    return {
+      projectId: this.getMeta("project_id"),
+      plan: this.getMeta("plan") as Plan | null,
+      bufferedRows: this.bufferedRows,
+      bufferedBytes: this.bufferedBytes,
+      lastFlushAt: this.lastFlushAt ? new Date(this.lastFlushAt).toISOString() : null,
+      lastFlushError: this.lastFlushError,
+      consecutiveFlushFailures: this.consecutiveFailures,
+      usage: this.sql.exec<MonthlyUsage>("select month, units from usage order by month").toArray(),
+    };
+  }
+
+  private db(): DatabaseHandle {
+    this.database ??= createDatabase({
+      url: this.env.DATABASE_URL,
+      wsProxy: this.env.DB_WS_PROXY || undefined,
+      onError: (error) => this.logger.debug("meter database connection closed", describeError(error)),
+    });
+    return this.database;
+  }
+
+  private async closeDatabase(): Promise<void> {
+    const handle = this.database;
+    this.database = undefined;
+    await handle?.close();
+  }
+
+  /** Writes the oldest buffered batch to Postgres; returns how many rows it took off the buffer. */
+  async flushOnce(): Promise<number> {
+    const projectId = this.getMeta("project_id");
+    if (!projectId) return 0;
+    const batch: Array<{ seq: number; row: string; bytes: number }> = [];
+    let bytes = 0;
+    for (const entry of this.sql.exec<{ seq: number; row: string; bytes: number }>(
+      "select seq, row, bytes from buffer order by seq limit ?",
+      FLUSH_BATCH_ROWS,
+    )) {
+      if (batch.length > 0 && bytes + entry.bytes > FLUSH_BATCH_BYTES) break;
+      batch.push(entry);
+      bytes += entry.bytes;
+    }
+    const dirtyUsage = this.sql.exec<MonthlyUsage>("select month, units from usage where dirty = 1").toArray();
+    if (batch.length === 0 && dirtyUsage.length === 0) return 0;
+
+    const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
+    await writeBatch(this.db().db, projectId, rows, dirtyUsage);
+
+    // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
+    const lastSeq = batch.at(-1)?.seq ?? 0;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("delete from buffer where seq <= ?", lastSeq);
+      for (const { month, units } of dirtyUsage) {
+        this.sql.exec("update usage set dirty = 0 where month = ? and units = ?", month, units);
+      }
+    });
+    this.bufferedRows -= batch.length;
+    this.bufferedBytes -= bytes;
+    return batch.length;
+  }
+
+  private async refreshPlan(projectId: string, now: number): Promise<void> {
+    const refreshedAt = Number(this.getMeta("plan_refreshed_at") ?? 0);
+    if (now - refreshedAt < PLAN_REFRESH_MS) return;
+    const result = await this.db().db.execute<{ plan: Plan; subscription_status: string | null }>(sql`
+      select o.plan, o.subscription_status from projects p join organizations o on o.id = p.org_id
+      where p.id = ${projectId}::uuid`);
+    const org = result.rows[0];
+    if (org) this.setMeta("plan", effectivePlan({ plan: org.plan, subscriptionStatus: org.subscription_status }));
+    this.setMeta("plan_refreshed_at", String(now));
+  }
+
+  /**
+   * Drains the buffer batch by batch. Never throws: a failure is recorded and the alarm re-armed with
+   * capped exponential backoff (the runtime gives up on a throwing alarm after a few retries).
+   */
+  async alarm(): Promise<void> {
+    let nextAlarm: number | null = null;
+    try {
+      const flushed = await this.flushOnce();
+      this.lastFlushAt = Date.now();
+      this.lastFlushError = null;
+      this.consecutiveFailures = 0;
+      const projectId = this.getMeta("project_id");
+      if (projectId) await this.refreshPlan(projectId, Date.now()).catch(() => {});
+      this.sql.exec("delete from known_sessions where seen_at < ?", Date.now() - KNOWN_SESSION_TTL_MS);
+      if (this.bufferedRows > 0) nextAlarm = Date.now() + (flushed > 0 ? 0 : 1000);
+    } catch (error) {
+      this.consecutiveFailures++;
+      this.lastFlushError = (error as Error).message ?? String(error);
+      this.logger.warn("flush failed; rows stay buffered", {
+        ...describeError(error),
+        bufferedRows: this.bufferedRows,
+        failures: this.consecutiveFailures,
+      });
+      await this.closeDatabase();
+      nextAlarm = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.consecutiveFailures, 10));
+    } finally {
+      if (nextAlarm !== null) await this.ctx.storage.setAlarm(nextAlarm);
+      else await this.closeDatabase();
+    }
+  }
 }

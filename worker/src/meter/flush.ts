@@ -1,0 +1,186 @@
+import type { Database } from "@telemetry-tracker/db";
+import { sql } from "drizzle-orm";
+import type { BufferedRow, ErrorRow, EventRow, SessionRow } from "../ingest/rows.ts";
+
+export type MonthlyUsage = {
+  month: string;
+  units: number;
+};
+
+export interface FlushCounts {
+  events: number;
+  occurrences: number;
+  sessions: number;
+}
+
+const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+
+/**
+ * Several starts/updates/ends of one session in a batch become one upsert: Postgres refuses to
+ * update the same row twice in one `ON CONFLICT DO UPDATE`.
+ */
+export function collapseSessions(rows: SessionRow[]): SessionRow[] {
+  const byKey = new Map<string, SessionRow>();
+  for (const row of rows) {
+    const key = `${row.app}\u0000${row.session_id}`;
+    const previous = byKey.get(key);
+    if (!previous) {
+      byKey.set(key, { ...row });
+      continue;
+    }
+    const merged: SessionRow = { ...previous };
+    for (const [field, value] of Object.entries(row) as Array<[keyof SessionRow, unknown]>) {
+      if (value !== null && value !== undefined) (merged as unknown as Record<string, unknown>)[field] = value;
+    }
+    merged.started_at = previous.started_at < row.started_at ? previous.started_at : row.started_at;
+    merged.seen_at = previous.seen_at > row.seen_at ? previous.seen_at : row.seen_at;
+    byKey.set(key, merged);
+  }
+  return [...byKey.values()];
+}
+
+async function insertEvents(tx: Database, projectId: string, rows: EventRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await tx.execute(sql`
+    insert into events (project_id, event_id, name, timestamp, timestamp_clamped, app, platform, environment,
+      release, user_id, anonymous_id, session_id, url, sdk_name, sdk_version, properties)
+    select ${projectId}::uuid, x.event_id, x.name, x.timestamp, x.timestamp_clamped, x.app, x.platform,
+      x.environment, x.release, x.user_id, x.anonymous_id, x.session_id, x.url, x.sdk_name, x.sdk_version,
+      coalesce(x.properties, '{}'::jsonb)
+    from jsonb_to_recordset(${json(rows)}) as x(event_id uuid, name text, timestamp timestamptz,
+      timestamp_clamped boolean, app text, platform text, environment text, release text, user_id text,
+      anonymous_id text, session_id text, url text, sdk_name text, sdk_version text, properties jsonb)
+    on conflict (project_id, event_id) do nothing`);
+  return result.rowCount ?? 0;
+}
+
+async function upsertSessions(tx: Database, projectId: string, rows: SessionRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const collapsed = collapseSessions(rows);
+  // Status only escalates (ok → errored → abnormal → crashed), so replays and reordering agree.
+  const result = await tx.execute(sql`
+    insert into sessions (project_id, session_id, app, started_at, ended_at, last_seen_at, status, release,
+      environment, user_id, anonymous_id, browser, os, device, country)
+    select ${projectId}::uuid, x.session_id, x.app, x.started_at, x.ended_at, x.seen_at, coalesce(x.status, 'ok'),
+      x.release, x.environment, x.user_id, x.anonymous_id, x.browser, x.os, x.device, x.country
+    from jsonb_to_recordset(${json(collapsed)}) as x(session_id text, app text, started_at timestamptz,
+      ended_at timestamptz, seen_at timestamptz, status text, release text, environment text, user_id text,
+      anonymous_id text, browser text, os text, device text, country text)
+    on conflict (project_id, session_id, app) do update set
+      started_at = least(sessions.started_at, excluded.started_at),
+      ended_at = coalesce(excluded.ended_at, sessions.ended_at),
+      last_seen_at = greatest(sessions.last_seen_at, excluded.last_seen_at),
+      status = case when array_position(array['ok','errored','abnormal','crashed'], excluded.status)
+                       > array_position(array['ok','errored','abnormal','crashed'], sessions.status)
+                    then excluded.status else sessions.status end,
+      release = coalesce(excluded.release, sessions.release),
+      environment = coalesce(excluded.environment, sessions.environment),
+      user_id = coalesce(excluded.user_id, sessions.user_id),
+      anonymous_id = coalesce(excluded.anonymous_id, sessions.anonymous_id),
+      browser = coalesce(excluded.browser, sessions.browser),
+      os = coalesce(excluded.os, sessions.os),
+      device = coalesce(excluded.device, sessions.device),
+      country = coalesce(excluded.country, sessions.country)`);
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Error groups and occurrences in two statements. Group counters move only by the occurrences this
+ * statement actually inserted (`RETURNING` of an `ON CONFLICT DO NOTHING`), so a replayed flush adds
+ * nothing; a resolved group that gets a new occurrence is reopened and marked regressed.
+ */
+async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const groups = new Map<string, ErrorRow & { first: string }>();
+  for (const row of rows) {
+    const known = groups.get(row.fingerprint);
+    if (!known) groups.set(row.fingerprint, { ...row, first: row.timestamp });
+    else if (row.timestamp > known.timestamp) groups.set(row.fingerprint, { ...row, first: known.first });
+  }
+  await tx.execute(sql`
+    insert into error_groups (project_id, fingerprint, type, message, culprit, first_seen, last_seen, app,
+      environment, last_release)
+    select ${projectId}::uuid, x.fingerprint, x.type, x.message, x.culprit, x.first, x.timestamp, x.app,
+      x.environment, x.release
+    from jsonb_to_recordset(${json([...groups.values()])}) as x(fingerprint text, type text, message text,
+      culprit text, first timestamptz, timestamp timestamptz, app text, environment text, release text)
+    on conflict (project_id, fingerprint) do nothing`);
+
+  const result = await tx.execute<{ inserted: number }>(sql`
+    with inserted as (
+      insert into error_occurrences (project_id, group_id, event_id, timestamp, app, platform, environment,
+        release, user_id, anonymous_id, session_id, url, sdk_name, sdk_version, type, message, level, handled,
+        stack, frames, breadcrumbs, tags, context)
+      select ${projectId}::uuid, g.id, x.event_id, x.timestamp, x.app, x.platform, x.environment, x.release,
+        x.user_id, x.anonymous_id, x.session_id, x.url, x.sdk_name, x.sdk_version, x.type, x.message, x.level,
+        x.handled, x.stack, x.frames, coalesce(x.breadcrumbs, '[]'::jsonb), coalesce(x.tags, '{}'::jsonb),
+        coalesce(x.context, '{}'::jsonb)
+      from jsonb_to_recordset(${json(rows)}) as x(event_id uuid, fingerprint text, timestamp timestamptz,
+        app text, platform text, environment text, release text, user_id text, anonymous_id text,
+        session_id text, url text, sdk_name text, sdk_version text, type text, message text, level text,
+        handled boolean, stack text, frames jsonb, breadcrumbs jsonb, tags jsonb, context jsonb)
+      join error_groups g on g.project_id = ${projectId}::uuid and g.fingerprint = x.fingerprint
+      on conflict (project_id, event_id) do nothing
+      returning group_id, timestamp, release, session_id, app
+    ),
+    per_group as (
+      select group_id, count(*) as n, min(timestamp) as first_ts, max(timestamp) as last_ts,
+        (array_agg(release order by timestamp desc) filter (where release is not null))[1] as last_release
+      from inserted group by group_id
+    ),
+    touched_groups as (
+      update error_groups g set
+        occurrences = g.occurrences + per_group.n,
+        first_seen = least(g.first_seen, per_group.first_ts),
+        last_seen = greatest(g.last_seen, per_group.last_ts),
+        last_release = coalesce(per_group.last_release, g.last_release),
+        regressed = g.regressed or g.status = 'resolved',
+        resolved_at = case when g.status = 'resolved' then null else g.resolved_at end,
+        status = case when g.status = 'resolved' then 'unresolved' else g.status end
+      from per_group where g.id = per_group.group_id
+      returning g.id
+    ),
+    touched_sessions as (
+      update sessions s set
+        error_count = s.error_count + per_session.n,
+        status = case when s.status = 'ok' then 'errored' else s.status end
+      from (select session_id, app, count(*) as n from inserted where session_id is not null group by 1, 2) per_session
+      where s.project_id = ${projectId}::uuid and s.session_id = per_session.session_id and s.app = per_session.app
+      returning s.id
+    )
+    select (select count(*) from inserted)::int as inserted,
+      (select count(*) from touched_groups)::int as groups,
+      (select count(*) from touched_sessions)::int as sessions`);
+  return result.rows[0]?.inserted ?? 0;
+}
+
+/**
+ * Writes one buffered batch in one transaction. Safe to run twice: every insert is idempotent on
+ * `event_id`, session upserts converge, and usage is written as the meter's absolute count.
+ */
+export async function writeBatch(
+  db: Database,
+  projectId: string,
+  rows: BufferedRow[],
+  usage: MonthlyUsage[],
+): Promise<FlushCounts> {
+  const events = rows.filter((row): row is EventRow => row.kind === "event");
+  const errors = rows.filter((row): row is ErrorRow => row.kind === "error");
+  const sessions = rows.filter((row): row is SessionRow => row.kind === "session");
+  return db.transaction(async (tx) => {
+    const counts: FlushCounts = {
+      events: await insertEvents(tx as unknown as Database, projectId, events),
+      // Sessions before errors, so an error of a session in the same batch finds the session row.
+      sessions: await upsertSessions(tx as unknown as Database, projectId, sessions),
+      occurrences: await insertErrors(tx as unknown as Database, projectId, errors),
+    };
+    for (const { month, units } of usage) {
+      await tx.execute(sql`
+        insert into usage_monthly (project_id, month, units, updated_at)
+        values (${projectId}::uuid, ${month}, ${units}, now())
+        on conflict (project_id, month) do update
+        set units = greatest(usage_monthly.units, excluded.units), updated_at = now()`);
+    }
+    return counts;
+  });
+}

@@ -1,0 +1,162 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ZodType } from "zod";
+import { authenticateApiKey, type KeyRecord } from "../auth/api-keys.ts";
+import type { App, AppEnv } from "../context.ts";
+import { ApiError, type ErrorCode } from "../errors.ts";
+import { readJsonBody } from "../ingest/body.ts";
+import { toBufferedRows } from "../ingest/rows.ts";
+import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } from "../ingest/schemas.ts";
+import { describeError } from "../lib/logger.ts";
+import { meterFor } from "../meter/client.ts";
+import type { AdmitResult, QuotaState } from "../meter/project-meter.ts";
+
+type IngestKind = "event" | "error" | "session" | "batch";
+
+const SINGLE_SCHEMAS: Record<Exclude<IngestKind, "batch">, ZodType> = {
+  event: eventSchema,
+  error: errorSchema,
+  session: sessionSchema,
+};
+
+const EXPOSED_HEADERS = "Retry-After, X-Quota-Limit, X-Quota-Remaining, X-Quota-Reset, X-Request-Id";
+
+function validationError(error: z.ZodError): ApiError {
+  const details = error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  return new ApiError("validation_failed", `Invalid body: ${details[0]?.path || "body"}: ${details[0]?.message}`, {
+    details,
+  });
+}
+
+export function parseItems(kind: IngestKind, body: unknown): BatchItem[] {
+  if (kind === "batch") {
+    const result = batchSchema.safeParse(body);
+    if (!result.success) throw validationError(result.error);
+    return result.data.events as BatchItem[];
+  }
+  const result = SINGLE_SCHEMAS[kind].safeParse(body);
+  if (!result.success) throw validationError(result.error);
+  const item = result.data as Record<string, unknown>;
+  // On /ingest/error, `type` is the exception's type; the item tag takes its place from here on.
+  if (kind === "error") return [{ ...item, error_type: item.error_type ?? item.type, type: "error" } as BatchItem];
+  return [{ ...item, type: kind } as BatchItem];
+}
+
+function quotaHeaders(quota: QuotaState): Record<string, string> {
+  return {
+    "X-Quota-Limit": String(quota.limit),
+    "X-Quota-Remaining": String(quota.remaining),
+    "X-Quota-Reset": String(Math.floor(Date.parse(quota.resetsAt) / 1000)),
+  };
+}
+
+const REFUSAL_CODES: Record<Exclude<AdmitResult, { ok: true }>["code"], ErrorCode> = {
+  revoked_api_key: "revoked_api_key",
+  rate_limited: "rate_limited",
+  quota_exceeded: "quota_exceeded",
+  app_limit: "app_limit",
+  buffer_full: "buffer_full",
+};
+
+async function admit(c: Context<AppEnv>, key: KeyRecord, items: BatchItem[]) {
+  const rows = await toBufferedRows(items, key);
+  let result: AdmitResult;
+  try {
+    result = await meterFor(c.env, key.projectId).admit({
+      projectId: key.projectId,
+      publicId: key.publicId,
+      plan: key.plan,
+      rows,
+    });
+  } catch (error) {
+    // The object is overloaded or being reset; nothing was stored, so the client must retry.
+    c.var.services.logger.warn("meter unavailable", describeError(error));
+    throw new ApiError("backend_unavailable", "Ingest is temporarily unavailable; retry shortly", {
+      headers: { "Retry-After": "5" },
+    });
+  }
+  if (!result.ok) {
+    const headers: Record<string, string> = result.quota ? quotaHeaders(result.quota) : {};
+    if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);
+    throw new ApiError(REFUSAL_CODES[result.code], result.message, { headers });
+  }
+  return result;
+}
+
+/**
+ * `POST /ingest/{event,error,session,batch}`: key → body within limits → schema → rows (scrubbed,
+ * fingerprinted) → the project's ProjectMeter, which answers only once the rows are durable.
+ */
+export function registerIngest(app: App): void {
+  // CORS for every ingest answer, errors and 429s included: a browser SDK must be able to read
+  // Retry-After and the quota headers, or it backs off blindly.
+  app.use("/ingest/*", async (c, next) => {
+    if (c.req.method === "OPTIONS") {
+      return c.body(null, 204, {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, Content-Encoding, X-API-Key",
+        "Access-Control-Max-Age": "86400",
+      });
+    }
+    await next();
+    c.res.headers.set("Access-Control-Allow-Origin", "*");
+    c.res.headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+  });
+
+  for (const kind of ["event", "error", "session", "batch"] as const) {
+    app.post(`/ingest/${kind}`, async (c) => {
+      const key = await authenticateApiKey(c.env, c.var.services.db, c.req.raw);
+      const items = parseItems(kind, await readJsonBody(c.req.raw));
+      const result = await admit(c, key, items);
+      return c.json({ accepted: result.accepted, quota: result.quota }, 202, quotaHeaders(result.quota));
+    });
+  }
+
+  documentIngest(app);
+}
+
+const IngestAccepted = z
+  .object({
+    accepted: z.number().int(),
+    quota: z.object({ used: z.number(), limit: z.number(), remaining: z.number(), resetsAt: z.string() }),
+  })
+  .openapi("IngestAccepted");
+
+function documentIngest(app: App): void {
+  const errorResponse = (description: string) => ({ description });
+  for (const [kind, schema] of [
+    ["event", eventSchema],
+    ["error", errorSchema],
+    ["session", sessionSchema],
+    ["batch", batchSchema],
+  ] as const) {
+    app.openAPIRegistry.registerPath({
+      method: "post",
+      path: `/ingest/${kind}`,
+      summary: `Ingest ${kind === "batch" ? "up to 100 events, errors and sessions" : `one ${kind}`}`,
+      security: [{ apiKey: [] }],
+      request: {
+        body: { content: { "application/json": { schema }, "text/plain": { schema } }, required: true },
+      },
+      responses: {
+        202: {
+          description: "Accepted: durable, will be in Postgres after the next flush",
+          content: { "application/json": { schema: IngestAccepted } },
+        },
+        400: errorResponse("validation_failed or invalid_json, with field paths"),
+        401: errorResponse("missing, invalid, revoked or expired API key"),
+        403: errorResponse("app_not_allowed (key restricted to another app) or app_limit (plan's app labels)"),
+        413: errorResponse("payload_too_large: over 200 KB on the wire or 1 MB decompressed"),
+        415: errorResponse("unsupported_media_type"),
+        429: errorResponse("quota_exceeded or rate_limited, with Retry-After"),
+        503: errorResponse("buffer_full or backend_unavailable, with Retry-After"),
+      },
+    });
+  }
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "Project API key `tt_live_…` (also accepted as X-API-Key or ?api_key=)",
+  });
+}
