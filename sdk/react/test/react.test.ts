@@ -1,0 +1,122 @@
+import { Client, setClient, type WireItem } from "@telemetry-tracker/core";
+import { act, createElement, StrictMode, useState } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ErrorBoundary, TelemetryProvider, useTrackEvent } from "../src/index.ts";
+import { usePageView } from "../src/next.ts";
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let sent: WireItem[];
+const transport = async (req: { body: string }) => {
+  sent.push(...JSON.parse(req.body).events);
+  return { status: 202 };
+};
+const makeClient = () => new Client({ ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport });
+
+let root: Root;
+let container: HTMLElement;
+beforeEach(() => {
+  sent = [];
+  container = document.createElement("div");
+  document.body.append(container);
+  root = createRoot(container);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+  setClient(undefined);
+  vi.restoreAllMocks();
+});
+
+function Thrower({ when }: { when: boolean }) {
+  if (when) throw new Error("render failed");
+  return createElement("p", null, "all good");
+}
+
+describe("ErrorBoundary", () => {
+  it("shows the fallback, captures the error with the component stack, and can reset", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {}); // React logs caught errors
+    const client = makeClient();
+    let setBroken: (b: boolean) => void = () => {};
+    function App() {
+      const [broken, set] = useState(true);
+      setBroken = set;
+      return createElement(
+        ErrorBoundary,
+        {
+          tags: { area: "checkout" },
+          fallback: ({ error, reset }) =>
+            createElement("button", { onClick: () => { setBroken(false); reset(); } }, `failed: ${(error as Error).message}`),
+        },
+        createElement(Thrower, { when: broken }),
+      );
+    }
+    await act(async () => root.render(createElement(TelemetryProvider, { client }, createElement(App))));
+    expect(container.textContent).toBe("failed: render failed");
+    await client.flush();
+    const err = sent.find((i) => i.type === "error");
+    expect(err).toMatchObject({ message: "render failed", tags: { area: "checkout" }, context: { mechanism: "react.errorBoundary" } });
+    expect(String((err?.context as { componentStack?: string }).componentStack)).toContain("Thrower");
+    await act(async () => container.querySelector("button")?.click());
+    expect(container.textContent).toBe("all good");
+  });
+
+  it("renders a static fallback and nothing breaks without any client", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    await act(async () =>
+      root.render(createElement(ErrorBoundary, { fallback: createElement("span", null, "oops") }, createElement(Thrower, { when: true }))),
+    );
+    expect(container.textContent).toBe("oops");
+  });
+});
+
+describe("TelemetryProvider and hooks", () => {
+  it("initialises the browser SDK once under StrictMode and useTrackEvent sends through it", async () => {
+    function Button() {
+      const track = useTrackEvent();
+      return createElement("button", { onClick: () => track("clicked", { n: 1 }) }, "go");
+    }
+    await act(async () =>
+      root.render(
+        createElement(
+          StrictMode,
+          null,
+          createElement(
+            TelemetryProvider,
+            { options: { ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport, offlineQueue: false } },
+            createElement(Button),
+          ),
+        ),
+      ),
+    );
+    await act(async () => container.querySelector("button")?.click());
+    const { getClient } = await import("@telemetry-tracker/core");
+    await getClient()?.flush();
+    expect(sent.filter((i) => i.type === "session" && i.action === "start")).toHaveLength(1);
+    expect(sent.filter((i) => i.name === "$pageview")).toHaveLength(1);
+    expect(sent.find((i) => i.name === "clicked")).toMatchObject({ app: "react-test", platform: "web", properties: { n: 1 } });
+  });
+});
+
+describe("next: usePageView", () => {
+  it("sends $pageview on mount and when the path changes, not on unrelated re-renders", async () => {
+    const client = makeClient();
+    setClient(client);
+    let go: (p: string) => void = () => {};
+    let rerender: () => void = () => {};
+    function Tracker() {
+      const [path, setPath] = useState("/a");
+      const [, setN] = useState(0);
+      go = setPath;
+      rerender = () => setN((n) => n + 1);
+      usePageView(path);
+      return null;
+    }
+    await act(async () => root.render(createElement(Tracker)));
+    await act(async () => rerender());
+    await act(async () => go("/b"));
+    await client.flush();
+    expect(sent.filter((i) => i.name === "$pageview").map((i) => (i.properties as { path: string }).path)).toEqual(["/a", "/b"]);
+  });
+});
