@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Database } from "@telemetry-tracker/db";
+import type { AuthContext } from "./auth/session.ts";
 import type { Bindings } from "./env.ts";
 import type { Logger } from "./lib/logger.ts";
 
@@ -15,6 +16,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     services: Services;
+    /** The signed-in user, once `requireAuth` has checked the session cookie in this request. */
+    auth?: AuthContext;
   };
 }
 

@@ -1,0 +1,30 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function allowedOrigins(list: string | undefined): string[] {
+  return (list ?? "")
+    .split(",")
+    .map((origin) => origin.trim().replace(/\/$/, ""))
+    .filter(Boolean);
+}
+
+/**
+ * CSRF for the cookie-authenticated API: every mutation must be JSON (a cross-site form cannot send
+ * it without a preflight) and come from an allowed Origin (the dashboard, which forwards the
+ * browser's Origin). Applied to all of /api/*, sign-in included, so login CSRF is covered too.
+ */
+export const csrfGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (SAFE_METHODS.has(c.req.method)) return next();
+  const origin = c.req.header("origin");
+  if (!origin || !allowedOrigins(c.env.DASHBOARD_ORIGINS).includes(origin)) {
+    throw new ApiError("csrf_rejected", "Origin not allowed for this request");
+  }
+  const contentType = c.req.header("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new ApiError("unsupported_media_type", "Send the request as Content-Type: application/json");
+  }
+  return next();
+};

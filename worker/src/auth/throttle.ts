@@ -1,0 +1,73 @@
+import { authThrottle, type Database } from "@telemetry-tracker/db";
+import { inArray, sql } from "drizzle-orm";
+import { ApiError } from "../errors.ts";
+
+/** Failed logins allowed per window: few per account (guessing), more per IP (shared NATs). */
+export const LOGIN_LIMITS = {
+  account: { failures: 5, windowSeconds: 15 * 60 },
+  ip: { failures: 30, windowSeconds: 15 * 60 },
+} as const;
+
+export interface ThrottleKeys {
+  account: string;
+  ip: string | null;
+}
+
+function keysOf(keys: ThrottleKeys): Array<{ key: string; limit: { failures: number; windowSeconds: number } }> {
+  const list: Array<{ key: string; limit: { failures: number; windowSeconds: number } }> = [
+    { key: `account:${keys.account}`, limit: LOGIN_LIMITS.account },
+  ];
+  if (keys.ip) list.push({ key: `ip:${keys.ip}`, limit: LOGIN_LIMITS.ip });
+  return list;
+}
+
+/** Throws 429 with Retry-After while the account or the IP has used up its failures. */
+export async function assertLoginAllowed(db: Database, keys: ThrottleKeys): Promise<void> {
+  const list = keysOf(keys);
+  const rows = await db
+    .select()
+    .from(authThrottle)
+    .where(
+      inArray(
+        authThrottle.key,
+        list.map((k) => k.key),
+      ),
+    );
+  const now = Date.now();
+  let retryAfter = 0;
+  for (const { key, limit } of list) {
+    const row = rows.find((r) => r.key === key);
+    if (!row) continue;
+    const windowEnds = row.windowStartedAt.getTime() + limit.windowSeconds * 1000;
+    if (row.failures >= limit.failures && windowEnds > now) {
+      retryAfter = Math.max(retryAfter, Math.ceil((windowEnds - now) / 1000));
+    }
+  }
+  if (retryAfter > 0) {
+    throw new ApiError("too_many_attempts", "Too many failed sign-in attempts; try again later", {
+      headers: { "Retry-After": String(retryAfter) },
+      details: { retryAfterSeconds: retryAfter },
+    });
+  }
+}
+
+export async function recordLoginFailure(db: Database, keys: ThrottleKeys): Promise<void> {
+  for (const { key, limit } of keysOf(keys)) {
+    const expired = sql`${authThrottle.windowStartedAt} < now() - make_interval(secs => ${limit.windowSeconds})`;
+    await db
+      .insert(authThrottle)
+      .values({ key, failures: 1 })
+      .onConflictDoUpdate({
+        target: authThrottle.key,
+        set: {
+          failures: sql`case when ${expired} then 1 else ${authThrottle.failures} + 1 end`,
+          windowStartedAt: sql`case when ${expired} then now() else ${authThrottle.windowStartedAt} end`,
+        },
+      });
+  }
+}
+
+/** A successful login clears the account's counter (not the IP's: one good password there proves little). */
+export async function clearAccountFailures(db: Database, account: string): Promise<void> {
+  await db.delete(authThrottle).where(inArray(authThrottle.key, [`account:${account}`]));
+}

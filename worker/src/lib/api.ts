@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import { ApiError } from "../errors.ts";
+
+/** The error envelope as documented in OpenAPI. */
+export const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+const errorContent = { "application/json": { schema: ErrorEnvelope } };
+
+/** The error answers every cookie-authenticated route can give. */
+export const commonErrors = {
+  400: { description: "Invalid request (validation_failed, invalid_cursor, …)", content: errorContent },
+  401: { description: "Not signed in, or the session ended", content: errorContent },
+  403: { description: "Role too low, CSRF check failed, or a plan limit", content: errorContent },
+  404: { description: "Not found, or not yours", content: errorContent },
+  409: { description: "Conflict", content: errorContent },
+  415: { description: "A mutation that is not application/json", content: errorContent },
+  429: { description: "Throttled (Retry-After)", content: errorContent },
+  503: { description: "A dependency is unavailable or not configured", content: errorContent },
+} as const;
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description = "OK") => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const cookieAuth = [{ sessionCookie: [] }];
+
+export const Uuid = z.uuid();
+export const OrgParams = z.object({ orgId: z.uuid().openapi({ param: { name: "orgId", in: "path" } }) });
+export const ProjectParams = z.object({
+  projectId: z.uuid().openapi({ param: { name: "projectId", in: "path" } }),
+});
+
+export const Ok = z.object({ ok: z.literal(true) }).openapi("Ok");
+
+/** Keyset cursors are opaque to clients: base64url of the last row's sort key. */
+export function encodeCursor(values: Array<string | number | null>): string {
+  return btoa(JSON.stringify(values)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(
+  cursor: string | undefined,
+  shape: Array<"string" | "number">,
+): Array<string | number> | null {
+  if (!cursor) return null;
+  try {
+    const values: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    if (
+      Array.isArray(values) &&
+      values.length === shape.length &&
+      values.every((v, i) => typeof v === shape[i] && (typeof v !== "number" || Number.isFinite(v)))
+    ) {
+      return values as Array<string | number>;
+    }
+  } catch {
+    // fall through to the client error below
+  }
+  throw new ApiError("invalid_cursor", "The cursor is not valid for this list");
+}
+
+export const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+
+export const PageQuery = {
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+};
