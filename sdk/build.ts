@@ -1,7 +1,7 @@
 // Builds the package in the current directory for publishing: ESM bundles per entry with esbuild
 // (dependencies stay external) and .d.ts files from tsc. Usage: node ../build.ts [entries...]
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -25,11 +25,14 @@ await build({
 });
 
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+// Ambient declarations a package keeps for peers it does not install (react-native).
+const ambient = existsSync("types") ? readdirSync("types").map((f) => join("types", f)) : [];
 execFileSync(
   process.execPath,
   [
     tsc,
     ...entries,
+    ...ambient,
     "--declaration",
     "--emitDeclarationOnly",
     "--outDir",
