@@ -18,5 +18,7 @@ const result = await build({
 const code = result.outputFiles[0].contents;
 const gzip = gzipSync(code, { level: 9 }).length;
 const verdict = gzip <= BUDGET ? "within" : "OVER";
-console.log(`@telemetry-tracker/browser (core + browser): ${code.length} B minified, ${gzip} B gzip — ${verdict} the ${BUDGET} B budget`);
+console.log(
+  `@telemetry-tracker/browser (core + browser): ${code.length} B minified, ${gzip} B gzip — ${verdict} the ${BUDGET} B budget`,
+);
 if (gzip > BUDGET) process.exit(1);

@@ -4,11 +4,11 @@ import { browserTransport, localStorageQueue } from "./transport.ts";
 
 export {
   addBreadcrumb,
-  captureException,
-  captureMessage,
   type Breadcrumb,
   type CaptureContext,
   Client,
+  captureException,
+  captureMessage,
   endSession,
   flush,
   getClient,
@@ -86,7 +86,8 @@ export function init(options: BrowserOptions): Client | undefined {
     setClient(client);
     instrument(o);
     if (o.autoSessions) client.startSession();
-    if (o.pageviews) client.trackEvent("$pageview", { referrer: document.referrer || undefined, title: document.title });
+    if (o.pageviews)
+      client.trackEvent("$pageview", { referrer: document.referrer || undefined, title: document.title });
     return client;
   } catch {
     return undefined;

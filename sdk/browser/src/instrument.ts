@@ -91,12 +91,15 @@ export function instrument(options: BrowserOptions): void {
   };
   on("popstate", navigated);
   for (const m of ["pushState", "replaceState"] as const) {
-    wrap(history, m, (orig) =>
-      function (this: History, ...args: Parameters<History["pushState"]>) {
-        const r = orig.apply(this, args);
-        navigated();
-        return r;
-      },
+    wrap(
+      history,
+      m,
+      (orig) =>
+        function (this: History, ...args: Parameters<History["pushState"]>) {
+          const r = orig.apply(this, args);
+          navigated();
+          return r;
+        },
     );
   }
 
@@ -107,11 +110,11 @@ export function instrument(options: BrowserOptions): void {
       try {
         if (crumbsOn())
           crumb(
-          "console",
-          args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "),
-          undefined,
-          level === "warn" ? "warning" : level === "log" ? "info" : level,
-        );
+            "console",
+            args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "),
+            undefined,
+            level === "warn" ? "warning" : level === "log" ? "info" : level,
+          );
       } catch {}
       orig.apply(console, args);
     });
@@ -131,13 +134,17 @@ export function instrument(options: BrowserOptions): void {
   });
   const X = typeof XMLHttpRequest === "function" ? XMLHttpRequest.prototype : undefined;
   if (X) {
-    wrap(X, "open", (orig) =>
-      function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
-        this.addEventListener("loadend", () => {
-          if (crumbsOn()) crumb("xhr", undefined, { method: String(method).toUpperCase(), url: String(url), status: this.status });
-        });
-        return (orig as (...a: unknown[]) => void).call(this, method, url, ...rest);
-      } as XMLHttpRequest["open"],
+    wrap(
+      X,
+      "open",
+      (orig) =>
+        function (this: XMLHttpRequest, method: string, url: string | URL, ...rest: unknown[]) {
+          this.addEventListener("loadend", () => {
+            if (crumbsOn())
+              crumb("xhr", undefined, { method: String(method).toUpperCase(), url: String(url), status: this.status });
+          });
+          return (orig as (...a: unknown[]) => void).call(this, method, url, ...rest);
+        } as XMLHttpRequest["open"],
     );
   }
 }

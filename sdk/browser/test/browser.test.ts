@@ -55,13 +55,25 @@ describe("browser SDK in Chromium", () => {
     const errors = receiver.accepted.filter((i) => i.type === "error");
     const boom = errors.find((e) => e.message === "boom from a timer");
     const rejected = errors.find((e) => e.message === "rejected on purpose");
-    expect(boom).toMatchObject({ error_type: "TypeError", handled: false, app: "browser-it", release: "web@1", platform: "web" });
+    expect(boom).toMatchObject({
+      error_type: "TypeError",
+      handled: false,
+      app: "browser-it",
+      release: "web@1",
+      platform: "web",
+    });
     expect(rejected).toMatchObject({ error_type: "Error", handled: false });
     expect(String(boom?.url)).toBe(`${site.url}/checkout`);
-    expect(boom?.frames).toEqual(expect.arrayContaining([expect.objectContaining({ line: expect.any(Number), in_app: true })]));
+    expect(boom?.frames).toEqual(
+      expect.arrayContaining([expect.objectContaining({ line: expect.any(Number), in_app: true })]),
+    );
     const crumbs = boom?.breadcrumbs as { category: string; message?: string; data?: Record<string, unknown> }[];
     expect(crumbs.find((c) => c.category === "console")?.message).toBe('before the crash {"step":1}');
-    expect(crumbs.find((c) => c.category === "fetch")?.data).toMatchObject({ method: "GET", status: 200, url: `${site.url}/ping` });
+    expect(crumbs.find((c) => c.category === "fetch")?.data).toMatchObject({
+      method: "GET",
+      status: 200,
+      url: `${site.url}/ping`,
+    });
     expect(crumbs.find((c) => c.category === "navigation")?.data).toMatchObject({ to: `${site.url}/checkout` });
     expect(rejected?.breadcrumbs).toEqual(expect.arrayContaining([expect.objectContaining({ category: "console" })]));
     // the SDK's own requests leave no fetch breadcrumbs
@@ -133,7 +145,9 @@ describe("browser SDK in Chromium: opt-ins", () => {
     expect(vitals.find((v) => v.name === "TTFB")?.value).toBeGreaterThanOrEqual(0);
     const msg = receiver.accepted.find((i) => i.message === "after xhr");
     expect(msg?.breadcrumbs).toEqual(
-      expect.arrayContaining([expect.objectContaining({ category: "xhr", data: expect.objectContaining({ method: "GET", status: 200 }) })]),
+      expect.arrayContaining([
+        expect.objectContaining({ category: "xhr", data: expect.objectContaining({ method: "GET", status: 200 }) }),
+      ]),
     );
   });
 });

@@ -107,15 +107,18 @@ export class Client {
    */
   captureException(error: unknown, context?: CaptureContext): string | undefined {
     return this.safe(() => {
-      const { tags, level = "error", handled = true, fingerprint, ...rest } = (
-        context && typeof context === "object" ? context : {}
-      ) as CaptureContext;
+      const {
+        tags,
+        level = "error",
+        handled = true,
+        fingerprint,
+        ...rest
+      } = (context && typeof context === "object" ? context : {}) as CaptureContext;
       const isObj = error !== null && typeof error === "object";
       const type = String((isObj && (get(error, "name") || get(get(error, "constructor"), "name"))) || "Error");
       const msg = isObj ? get(error, "message") : error;
       const stack = isObj ? get(error, "stack") : undefined;
-      const message =
-        (typeof msg === "string" ? msg : msg == null ? "" : JSON.stringify(normalize(msg))) || type;
+      const message = (typeof msg === "string" ? msg : msg == null ? "" : JSON.stringify(normalize(msg))) || type;
       const id = this.add(
         this.base("error", {
           message,
@@ -355,8 +358,7 @@ export class Client {
     const t = now();
     let hold = Number.POSITIVE_INFINITY;
     for (const e of this.queue) hold = Math.min(hold, this.holds[e.item.type] ?? 0);
-    const wait =
-      this.retryAt > t ? this.retryAt - t : hold > t ? hold - t : (this.o.flushInterval ?? 5000);
+    const wait = this.retryAt > t ? this.retryAt - t : hold > t ? hold - t : (this.o.flushInterval ?? 5000);
     this.timer = later(() => {
       this.timer = undefined;
       void this.flush();

@@ -47,12 +47,10 @@ export const captureMessage = (message: string, level?: Level): string | undefin
   current?.captureMessage(message, level);
 
 /** @example identify("user_42", { plan: "pro" }); */
-export const identify = (userId: string, traits?: Record<string, unknown>): void =>
-  current?.identify(userId, traits);
+export const identify = (userId: string, traits?: Record<string, unknown>): void => current?.identify(userId, traits);
 
 /** @example screen("Settings"); */
-export const screen = (name: string, properties?: Record<string, unknown>): void =>
-  current?.screen(name, properties);
+export const screen = (name: string, properties?: Record<string, unknown>): void => current?.screen(name, properties);
 
 /** @example setTags({ region: "eu" }); */
 export const setTags = (tags: Record<string, string>): void => current?.setTags(tags);
@@ -68,12 +66,10 @@ export const addBreadcrumb = (crumb: Breadcrumb): void => current?.addBreadcrumb
 export const startSession = (): string | undefined => current?.startSession();
 
 /** @example endSession(); */
-export const endSession = (status?: "ok" | "errored" | "crashed" | "abnormal"): void =>
-  current?.endSession(status);
+export const endSession = (status?: "ok" | "errored" | "crashed" | "abnormal"): void => current?.endSession(status);
 
 /** @example await flush(2000); */
 export const flush = (timeout?: number): Promise<boolean> => current?.flush(timeout) ?? Promise.resolve(true);
 
 /** @example await shutdown(); */
-export const shutdown = (timeout?: number): Promise<boolean> =>
-  current?.shutdown(timeout) ?? Promise.resolve(true);
+export const shutdown = (timeout?: number): Promise<boolean> => current?.shutdown(timeout) ?? Promise.resolve(true);

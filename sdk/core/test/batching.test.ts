@@ -67,7 +67,13 @@ describe("batching", () => {
     });
     expect(typeof ev.anonymous_id).toBe("string");
     expect(new Date(String(ev.timestamp)).toISOString()).toBe(ev.timestamp);
-    expect(items[2]).toMatchObject({ type: "error", error_type: "TypeError", message: "bad", handled: true, level: "error" });
+    expect(items[2]).toMatchObject({
+      type: "error",
+      error_type: "TypeError",
+      message: "bad",
+      handled: true,
+      level: "error",
+    });
     expect((items[2].frames as unknown[]).length).toBeGreaterThan(0);
     expect(items[3]).toMatchObject({ type: "session", action: "start", status: "ok", app: "shop", user_id: "u1" });
   });

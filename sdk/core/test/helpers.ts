@@ -11,7 +11,9 @@ export interface Call {
  * A transport that records every batch (with the fake clock's time) and answers from a script;
  * `answer` may also be a function of the batch, or throw to simulate a network error.
  */
-export function fakeTransport(answer: (items: WireItem[], n: number) => TransportResponse | Error = () => ({ status: 202 })) {
+export function fakeTransport(
+  answer: (items: WireItem[], n: number) => TransportResponse | Error = () => ({ status: 202 }),
+) {
   const calls: Call[] = [];
   const transport = async (req: { url: string; body: string; keepalive?: boolean }) => {
     const items = JSON.parse(req.body).events as WireItem[];

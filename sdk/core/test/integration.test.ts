@@ -32,7 +32,14 @@ describe("core over HTTP (integration)", () => {
     const stored = await target.stored();
     const ev = stored.find((i) => i.event_id === evId);
     const err = stored.find((i) => i.event_id === errId);
-    expect(ev).toMatchObject({ type: "event", name: "it_event", app: "core-it", user_id: "user-1", session_id: sid, properties: { n: 1 } });
+    expect(ev).toMatchObject({
+      type: "event",
+      name: "it_event",
+      app: "core-it",
+      user_id: "user-1",
+      session_id: sid,
+      properties: { n: 1 },
+    });
     expect(err).toMatchObject({
       type: "error",
       message: "it failed",
@@ -65,7 +72,13 @@ describe("core over HTTP (integration)", () => {
     const r = await startReceiver();
     stops.push(r.stop);
     r.maxItems = 4;
-    const client = new Client({ ingestUrl: r.url, apiKey: r.apiKey, app: "core-it", batchSize: 10, transport: fetchTransport });
+    const client = new Client({
+      ingestUrl: r.url,
+      apiKey: r.apiKey,
+      app: "core-it",
+      batchSize: 10,
+      transport: fetchTransport,
+    });
     for (let i = 0; i < 10; i++) client.trackEvent(`e${i}`);
     await client.flush();
     expect(r.accepted.map((i) => i.name)).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));

@@ -54,7 +54,13 @@ describe("beforeSend", () => {
       beforeSend: (item) => {
         const evil: Record<string, unknown> = { n: 10n };
         evil.self = evil;
-        return { ...item, properties: evil, toJSON: () => { throw new Error("nope"); } } as WireItem;
+        return {
+          ...item,
+          properties: evil,
+          toJSON: () => {
+            throw new Error("nope");
+          },
+        } as WireItem;
       },
     });
     client.trackEvent("x");
@@ -120,14 +126,28 @@ describe("never throws into the host app", () => {
   it("module-level and client calls with garbage arguments do not throw", () => {
     const { client } = makeClient();
     const c = client as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const m of ["trackEvent", "captureMessage", "identify", "screen", "setTags", "setContext", "addBreadcrumb", "endSession"]) {
+    for (const m of [
+      "trackEvent",
+      "captureMessage",
+      "identify",
+      "screen",
+      "setTags",
+      "setContext",
+      "addBreadcrumb",
+      "endSession",
+    ]) {
       expect(() => c[m](Symbol("x"), hostile().proxy)).not.toThrow();
       expect(() => c[m](undefined, undefined)).not.toThrow();
     }
   });
 
   it("a client built with a broken ingestUrl still never throws or rejects", async () => {
-    const client = new Client({ ingestUrl: undefined as unknown as string, apiKey: "k", app: "a", transport: fakeTransport().transport });
+    const client = new Client({
+      ingestUrl: undefined as unknown as string,
+      apiKey: "k",
+      app: "a",
+      transport: fakeTransport().transport,
+    });
     client.trackEvent("x");
     await expect(client.flush()).resolves.toBe(false);
   });
@@ -148,7 +168,13 @@ describe("scope: breadcrumbs, tags, context, sessions", () => {
     for (let i = 0; i < 5; i++) client.addBreadcrumb({ category: "ui", message: `click ${i}` });
     client.setTags({ region: "eu" });
     client.setContext("cart", { items: 3 });
-    client.captureException(new Error("x"), { tags: { area: "pay" }, orderId: 7, level: "fatal", handled: false, fingerprint: ["pay"] });
+    client.captureException(new Error("x"), {
+      tags: { area: "pay" },
+      orderId: 7,
+      level: "fatal",
+      handled: false,
+      fingerprint: ["pay"],
+    });
     await client.flush();
     const err = sent()[0] as WireItem & { breadcrumbs: { message: string; timestamp: string }[] };
     expect(err.breadcrumbs.map((b) => b.message)).toEqual(["click 2", "click 3", "click 4"]);

@@ -17,7 +17,10 @@ const times = (calls: { at: number }[]) => calls.map((c) => c.at);
 describe("retry with exponential backoff and jitter", () => {
   it("doubles the wait from 1 s up to the 60 s cap on 5xx (jitter at its maximum)", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.999999);
-    const { client, calls } = makeClient({ maxRetries: 20 }, fakeTransport(() => ({ status: 503 })));
+    const { client, calls } = makeClient(
+      { maxRetries: 20 },
+      fakeTransport(() => ({ status: 503 })),
+    );
     client.trackEvent("x");
     await client.flush();
     await vi.advanceTimersByTimeAsync(200_000);
@@ -27,7 +30,10 @@ describe("retry with exponential backoff and jitter", () => {
 
   it("waits only half the backoff at jitter's minimum, so clients spread out", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0);
-    const { client, calls } = makeClient({}, fakeTransport(() => new Error("ECONNRESET")));
+    const { client, calls } = makeClient(
+      {},
+      fakeTransport(() => new Error("ECONNRESET")),
+    );
     client.trackEvent("x");
     await client.flush();
     await vi.advanceTimersByTimeAsync(3_600);
@@ -61,7 +67,10 @@ describe("retry with exponential backoff and jitter", () => {
 
   it("does not hammer a failing server when items keep arriving during the backoff", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.999999);
-    const { client, calls } = makeClient({ batchSize: 2 }, fakeTransport(() => ({ status: 503 })));
+    const { client, calls } = makeClient(
+      { batchSize: 2 },
+      fakeTransport(() => ({ status: 503 })),
+    );
     client.trackEvent("a");
     client.trackEvent("b");
     await vi.advanceTimersByTimeAsync(0);
@@ -75,7 +84,10 @@ describe("retry with exponential backoff and jitter", () => {
 
   it("drops items after maxRetries failed attempts, counting the reason", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0);
-    const { client, calls } = makeClient({ maxRetries: 2 }, fakeTransport(() => ({ status: 500 })));
+    const { client, calls } = makeClient(
+      { maxRetries: 2 },
+      fakeTransport(() => ({ status: 500 })),
+    );
     client.trackEvent("x");
     await client.flush();
     await vi.advanceTimersByTimeAsync(600_000);
@@ -154,7 +166,9 @@ describe("429 and Retry-After per category", () => {
 
   it("lets session updates through when the monthly quota is exhausted (they are free)", async () => {
     const t = fakeTransport((items) =>
-      items.some((i) => i.type !== "session") ? { status: 429, retryAfter: "86400", code: "quota_exceeded" } : { status: 202 },
+      items.some((i) => i.type !== "session")
+        ? { status: 429, retryAfter: "86400", code: "quota_exceeded" }
+        : { status: 202 },
     );
     const { client, calls } = makeClient({}, t);
     client.startSession();
@@ -193,7 +207,9 @@ describe("413 splits the batch", () => {
   });
 
   it("keeps the unsent half when a split part then fails transiently", async () => {
-    const t = fakeTransport((items, n) => (items.length > 2 ? { status: 413 } : n === 2 ? { status: 503 } : { status: 202 }));
+    const t = fakeTransport((items, n) =>
+      items.length > 2 ? { status: 413 } : n === 2 ? { status: 503 } : { status: 202 },
+    );
     const { client } = makeClient({}, t);
     for (let i = 0; i < 4; i++) client.trackEvent(`e${i}`);
     await client.flush();
@@ -218,7 +234,10 @@ describe("bounded queue", () => {
   });
 
   it("stays bounded when thousands of items arrive while the server is down", async () => {
-    const { client } = makeClient({ maxQueueSize: 100 }, fakeTransport(() => new Error("down")));
+    const { client } = makeClient(
+      { maxQueueSize: 100 },
+      fakeTransport(() => new Error("down")),
+    );
     for (let i = 0; i < 5000; i++) client.trackEvent(`e${i}`);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(client.pending).toBeLessThanOrEqual(100);
@@ -229,7 +248,9 @@ describe("bounded queue", () => {
 describe("offline storage", () => {
   it("loads stored items at start, saves what failed, clears after delivery", async () => {
     const saved: WireItem[][] = [];
-    const stored = [{ type: "event", event_id: "00000000-0000-4000-8000-000000000001", name: "from-last-time", app: "shop" }] as WireItem[];
+    const stored = [
+      { type: "event", event_id: "00000000-0000-4000-8000-000000000001", name: "from-last-time", app: "shop" },
+    ] as WireItem[];
     let up = false;
     const t = fakeTransport(() => (up ? { status: 202 } : new Error("offline")));
     const { client, sent } = makeClient({ storage: { load: () => stored, save: (i) => saved.push(i) } }, t);

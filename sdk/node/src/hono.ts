@@ -18,7 +18,8 @@ export function telemetry(): MiddlewareHandler {
     try {
       // An HTTPException below 500 is an answer the app chose (404, 401…), not a bug.
       const status = (c.error as { status?: number } | undefined)?.status;
-      if (c.error && !(status && status < 500)) captureException(c.error, { handled: false, request: { method: c.req.method, path: c.req.path } });
+      if (c.error && !(status && status < 500))
+        captureException(c.error, { handled: false, request: { method: c.req.method, path: c.req.path } });
       trackEvent("$request", {
         method: c.req.method,
         route: routePath(c, -1),

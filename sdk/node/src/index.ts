@@ -1,11 +1,4 @@
-import {
-  Client,
-  captureException,
-  fetchTransport,
-  getClient,
-  type Options,
-  setClient,
-} from "@telemetry-tracker/core";
+import { Client, captureException, fetchTransport, getClient, type Options, setClient } from "@telemetry-tracker/core";
 
 export {
   addBreadcrumb,

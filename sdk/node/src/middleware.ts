@@ -64,7 +64,12 @@ export function requestHandler(): (req: RequestLike, res: ResponseLike, next?: (
  * @example
  * app.use(errorHandler());
  */
-export function errorHandler(): (err: unknown, req: RequestLike, res: ResponseLike, next: (err?: unknown) => void) => void {
+export function errorHandler(): (
+  err: unknown,
+  req: RequestLike,
+  res: ResponseLike,
+  next: (err?: unknown) => void,
+) => void {
   return (err, req, _res, next) => {
     if (getClient()) captureException(err, { handled: false, request: { method: req.method, path: pathOf(req) } });
     next(err);

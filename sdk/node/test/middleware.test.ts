@@ -67,8 +67,14 @@ describe("Express-style middleware", () => {
     await client.flush();
     expect(nextCalls).toBe(1);
     expect((passed as Error).message).toBe("db down");
-    expect(requests()).toEqual([expect.objectContaining({ route: "/api/users/:id", path: "/api/users/42", status: 500 })]);
-    expect(sent.find((i) => i.type === "error")).toMatchObject({ message: "db down", handled: false, context: { request: { path: "/api/users/42" } } });
+    expect(requests()).toEqual([
+      expect.objectContaining({ route: "/api/users/:id", path: "/api/users/42", status: 500 }),
+    ]);
+    expect(sent.find((i) => i.type === "error")).toMatchObject({
+      message: "db down",
+      handled: false,
+      context: { request: { path: "/api/users/42" } },
+    });
   });
 });
 

@@ -54,7 +54,10 @@ describe("fatal errors via ErrorUtils", () => {
       platform: "react-native-ios",
       sdk: { name: "@telemetry-tracker/react-native" },
     });
-    expect(sent.find((i) => i.type === "session" && i.action === "end")).toMatchObject({ status: "crashed", os: "ios 17.4" });
+    expect(sent.find((i) => i.type === "session" && i.action === "end")).toMatchObject({
+      status: "crashed",
+      os: "ios 17.4",
+    });
   });
 
   it("calls the previous handler after fatalFlushTimeout even if the network hangs", async () => {

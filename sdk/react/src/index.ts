@@ -34,6 +34,7 @@ export interface TelemetryProviderProps {
  */
 export function TelemetryProvider({ options, client, children }: TelemetryProviderProps) {
   const [current, setCurrent] = useState<Client | undefined>(() => client ?? getClient());
+  // biome-ignore lint/correctness/useExhaustiveDependencies: options are read once; a new options object on re-render must not re-init.
   useEffect(() => {
     if (client) return setCurrent(client);
     // StrictMode runs effects twice and remounts happen: an existing global client wins.

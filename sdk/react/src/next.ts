@@ -52,7 +52,12 @@ export interface NextErrorContext {
 export function createOnRequestError(options: Options & { flushTimeout?: number }) {
   return async (error: unknown, request: NextRequestInfo, context: NextErrorContext): Promise<void> => {
     try {
-      const client = new Client({ platform: "nextjs", ...options, transport: options.transport ?? fetchTransport, sdk: SDK });
+      const client = new Client({
+        platform: "nextjs",
+        ...options,
+        transport: options.transport ?? fetchTransport,
+        sdk: SDK,
+      });
       client.captureException(error, {
         handled: false,
         mechanism: "next.onRequestError",

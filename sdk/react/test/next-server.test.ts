@@ -16,7 +16,12 @@ describe("next: onRequestError", () => {
     await onRequestError(
       error,
       { path: "/products/7", method: "GET", headers: {} },
-      { routerKind: "App Router", routePath: "/products/[id]", routeType: "render", renderSource: "react-server-components" },
+      {
+        routerKind: "App Router",
+        routePath: "/products/[id]",
+        routeType: "render",
+        renderSource: "react-server-components",
+      },
     );
     // resolved only after delivery: nothing to wait for
     expect(r.accepted).toHaveLength(1);
@@ -31,7 +36,18 @@ describe("next: onRequestError", () => {
   });
 
   it("never rejects, even with a dead ingest server", async () => {
-    const onRequestError = createOnRequestError({ ingestUrl: "http://127.0.0.1:9", apiKey: "k", app: "x", flushTimeout: 200 });
-    await expect(onRequestError(new Error("x"), { path: "/", method: "GET" }, { routerKind: "Pages Router", routePath: "/", routeType: "render" })).resolves.toBeUndefined();
+    const onRequestError = createOnRequestError({
+      ingestUrl: "http://127.0.0.1:9",
+      apiKey: "k",
+      app: "x",
+      flushTimeout: 200,
+    });
+    await expect(
+      onRequestError(
+        new Error("x"),
+        { path: "/", method: "GET" },
+        { routerKind: "Pages Router", routePath: "/", routeType: "render" },
+      ),
+    ).resolves.toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { Client, setClient, type WireItem } from "@telemetry-tracker/core";
+import { Client, getClient, setClient, type WireItem } from "@telemetry-tracker/core";
 import { act, createElement, StrictMode, useState } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -13,6 +13,52 @@ const transport = async (req: { body: string }) => {
   return { status: 202 };
 };
 const makeClient = () => new Client({ ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport });
+
+// Test components live at module level; tests drive them through these handles.
+const handles = { setBroken: (_b: boolean) => {}, go: (_p: string) => {}, rerender: () => {} };
+
+function Thrower({ when }: { when: boolean }) {
+  if (when) throw new Error("render failed");
+  return createElement("p", null, "all good");
+}
+
+function BoundaryApp() {
+  const [broken, setBroken] = useState(true);
+  handles.setBroken = setBroken;
+  return createElement(
+    ErrorBoundary,
+    {
+      tags: { area: "checkout" },
+      fallback: ({ error, reset }) =>
+        createElement(
+          "button",
+          {
+            type: "button",
+            onClick: () => {
+              handles.setBroken(false);
+              reset();
+            },
+          },
+          `failed: ${(error as Error).message}`,
+        ),
+    },
+    createElement(Thrower, { when: broken }),
+  );
+}
+
+function TrackButton() {
+  const track = useTrackEvent();
+  return createElement("button", { type: "button", onClick: () => track("clicked", { n: 1 }) }, "go");
+}
+
+function PageTracker() {
+  const [path, setPath] = useState("/a");
+  const [, setN] = useState(0);
+  handles.go = setPath;
+  handles.rerender = () => setN((n) => n + 1);
+  usePageView(path);
+  return null;
+}
 
 let root: Root;
 let container: HTMLElement;
@@ -29,35 +75,19 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function Thrower({ when }: { when: boolean }) {
-  if (when) throw new Error("render failed");
-  return createElement("p", null, "all good");
-}
-
 describe("ErrorBoundary", () => {
   it("shows the fallback, captures the error with the component stack, and can reset", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {}); // React logs caught errors
     const client = makeClient();
-    let setBroken: (b: boolean) => void = () => {};
-    function App() {
-      const [broken, set] = useState(true);
-      setBroken = set;
-      return createElement(
-        ErrorBoundary,
-        {
-          tags: { area: "checkout" },
-          fallback: ({ error, reset }) =>
-            createElement("button", { onClick: () => { setBroken(false); reset(); } }, `failed: ${(error as Error).message}`),
-        },
-        createElement(Thrower, { when: broken }),
-      );
-    }
-    await act(async () => root.render(createElement(TelemetryProvider, { client }, createElement(App))));
+    await act(async () => root.render(createElement(TelemetryProvider, { client }, createElement(BoundaryApp))));
     expect(container.textContent).toBe("failed: render failed");
     await client.flush();
     const err = sent.find((i) => i.type === "error");
-    expect(err).toMatchObject({ message: "render failed", tags: { area: "checkout" }, context: { mechanism: "react.errorBoundary" } });
-    expect(String((err?.context as { componentStack?: string }).componentStack)).toContain("Thrower");
+    expect(err).toMatchObject({
+      message: "render failed",
+      tags: { area: "checkout" },
+      context: { mechanism: "react.errorBoundary", componentStack: expect.stringContaining("Thrower") },
+    });
     await act(async () => container.querySelector("button")?.click());
     expect(container.textContent).toBe("all good");
   });
@@ -65,7 +95,13 @@ describe("ErrorBoundary", () => {
   it("renders a static fallback and nothing breaks without any client", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     await act(async () =>
-      root.render(createElement(ErrorBoundary, { fallback: createElement("span", null, "oops") }, createElement(Thrower, { when: true }))),
+      root.render(
+        createElement(
+          ErrorBoundary,
+          { fallback: createElement("span", null, "oops") },
+          createElement(Thrower, { when: true }),
+        ),
+      ),
     );
     expect(container.textContent).toBe("oops");
   });
@@ -73,29 +109,21 @@ describe("ErrorBoundary", () => {
 
 describe("TelemetryProvider and hooks", () => {
   it("initialises the browser SDK once under StrictMode and useTrackEvent sends through it", async () => {
-    function Button() {
-      const track = useTrackEvent();
-      return createElement("button", { onClick: () => track("clicked", { n: 1 }) }, "go");
-    }
+    const options = { ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport, offlineQueue: false };
     await act(async () =>
       root.render(
-        createElement(
-          StrictMode,
-          null,
-          createElement(
-            TelemetryProvider,
-            { options: { ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport, offlineQueue: false } },
-            createElement(Button),
-          ),
-        ),
+        createElement(StrictMode, null, createElement(TelemetryProvider, { options }, createElement(TrackButton))),
       ),
     );
     await act(async () => container.querySelector("button")?.click());
-    const { getClient } = await import("@telemetry-tracker/core");
     await getClient()?.flush();
     expect(sent.filter((i) => i.type === "session" && i.action === "start")).toHaveLength(1);
     expect(sent.filter((i) => i.name === "$pageview")).toHaveLength(1);
-    expect(sent.find((i) => i.name === "clicked")).toMatchObject({ app: "react-test", platform: "web", properties: { n: 1 } });
+    expect(sent.find((i) => i.name === "clicked")).toMatchObject({
+      app: "react-test",
+      platform: "web",
+      properties: { n: 1 },
+    });
   });
 });
 
@@ -103,20 +131,13 @@ describe("next: usePageView", () => {
   it("sends $pageview on mount and when the path changes, not on unrelated re-renders", async () => {
     const client = makeClient();
     setClient(client);
-    let go: (p: string) => void = () => {};
-    let rerender: () => void = () => {};
-    function Tracker() {
-      const [path, setPath] = useState("/a");
-      const [, setN] = useState(0);
-      go = setPath;
-      rerender = () => setN((n) => n + 1);
-      usePageView(path);
-      return null;
-    }
-    await act(async () => root.render(createElement(Tracker)));
-    await act(async () => rerender());
-    await act(async () => go("/b"));
+    await act(async () => root.render(createElement(PageTracker)));
+    await act(async () => handles.rerender());
+    await act(async () => handles.go("/b"));
     await client.flush();
-    expect(sent.filter((i) => i.name === "$pageview").map((i) => (i.properties as { path: string }).path)).toEqual(["/a", "/b"]);
+    expect(sent.filter((i) => i.name === "$pageview").map((i) => (i.properties as { path: string }).path)).toEqual([
+      "/a",
+      "/b",
+    ]);
   });
 });

@@ -53,7 +53,11 @@ function problems(items: unknown): string | undefined {
       return `events.${i}.name`;
     if (type === "error" && !(typeof it.message === "string" && it.message)) return `events.${i}.message`;
     if (type === "session" && !(typeof it.session_id === "string" && it.session_id)) return `events.${i}.session_id`;
-    if (type === "error" && it.breadcrumbs !== undefined && (!Array.isArray(it.breadcrumbs) || it.breadcrumbs.length > 100))
+    if (
+      type === "error" &&
+      it.breadcrumbs !== undefined &&
+      (!Array.isArray(it.breadcrumbs) || it.breadcrumbs.length > 100)
+    )
       return `events.${i}.breadcrumbs`;
   }
   return undefined;
@@ -100,13 +104,22 @@ export async function startReceiver(options: { apiKey?: string } = {}): Promise<
       size += c.length;
       if (size <= MAX_BODY) chunks.push(c);
     }
-    const contentType = String(req.headers["content-type"] ?? "").split(";")[0].trim();
+    const contentType = String(req.headers["content-type"] ?? "")
+      .split(";")[0]
+      .trim();
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
     const headerKey = req.headers["x-api-key"];
     const queryKey = url.searchParams.get("api_key");
     const key = bearer ?? (typeof headerKey === "string" ? headerKey : undefined) ?? queryKey ?? undefined;
     const auth: RecordedRequest["auth"] = bearer ? "bearer" : headerKey ? "header" : queryKey ? "query" : "none";
-    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname, contentType, auth, status: 0, items: [] };
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path: url.pathname,
+      contentType,
+      auth,
+      status: 0,
+      items: [],
+    };
     receiver.requests.push(record);
     const answer = (status: number, code: string, message: string) => {
       record.status = status;
@@ -177,7 +190,11 @@ export async function startReceiver(options: { apiKey?: string } = {}): Promise<
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(receiver.accepted.map((i) => i.name ?? i.message ?? i.action))}`));
+          reject(
+            new Error(
+              `receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(receiver.accepted.map((i) => i.name ?? i.message ?? i.action))}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -24,7 +24,11 @@ describe("receiver speaks the ingest contract", () => {
   });
 
   it("accepts the key as ?api_key= with text/plain", async () => {
-    const res = await post({ events: [event] }, { authorization: "", "content-type": "text/plain" }, `?api_key=${r.apiKey}`);
+    const res = await post(
+      { events: [event] },
+      { authorization: "", "content-type": "text/plain" },
+      `?api_key=${r.apiKey}`,
+    );
     expect(res.status).toBe(202);
     expect(r.requests[0].auth).toBe("query");
   });

@@ -104,11 +104,19 @@ export function withTelemetry<Env>(options: OptionsInput<Env>, handler: Handler<
           const start = Date.now();
           let status = 500;
           try {
-            const res = await (handler.fetch as NonNullable<Handler<Env>["fetch"]>)(request, env, withClient(ctx, client));
+            const res = await (handler.fetch as NonNullable<Handler<Env>["fetch"]>)(
+              request,
+              env,
+              withClient(ctx, client),
+            );
             status = res.status;
             return res;
           } catch (e) {
-            client.captureException(e, { handled: false, mechanism: "fetch", request: { method: request.method, url: urlOf(request) } });
+            client.captureException(e, {
+              handled: false,
+              mechanism: "fetch",
+              request: { method: request.method, url: urlOf(request) },
+            });
             throw e;
           } finally {
             if (o.trackRequests !== false) {
@@ -130,7 +138,11 @@ export function withTelemetry<Env>(options: OptionsInput<Env>, handler: Handler<
           const start = Date.now();
           let ok = false;
           try {
-            await (handler.scheduled as NonNullable<Handler<Env>["scheduled"]>)(controller, env, withClient(ctx, client));
+            await (handler.scheduled as NonNullable<Handler<Env>["scheduled"]>)(
+              controller,
+              env,
+              withClient(ctx, client),
+            );
             ok = true;
           } catch (e) {
             client.captureException(e, { handled: false, mechanism: "scheduled", tags: { cron: controller.cron } });

@@ -59,16 +59,26 @@ describe("withTelemetry (fetch/scheduled wrapper)", () => {
       expect(request.path).toBe(work.name === "a" ? "/x" : "/y");
     }
     const reqA = r.accepted.find((i) => i.name === "$request" && (i.properties as { path: string }).path === "/x");
-    expect(reqA).toMatchObject({ platform: "cloudflare-workers", url: "https://edge.test/x", properties: { method: "GET", status: 201 } });
-    expect((reqA?.properties as { duration_ms: number }).duration_ms).toBeGreaterThanOrEqual(0);
+    expect(reqA).toMatchObject({
+      platform: "cloudflare-workers",
+      url: "https://edge.test/x",
+      properties: { method: "GET", status: 201 },
+    });
+    expect(reqA?.properties).toMatchObject({ duration_ms: expect.any(Number) });
     expect(r.requests.every((q) => q.auth === "bearer")).toBe(true);
   });
 
   it("captures a thrown error, rethrows it, and still flushes", async () => {
     const c = fakeCtx();
-    await expect(worker.fetch?.(new Request("https://edge.test/?name=fail"), env, c.ctx)).rejects.toThrow("failed for fail");
+    await expect(worker.fetch?.(new Request("https://edge.test/?name=fail"), env, c.ctx)).rejects.toThrow(
+      "failed for fail",
+    );
     await c.settle();
-    expect(r.accepted.find((i) => i.type === "error")).toMatchObject({ message: "failed for fail", handled: false, app: "edge" });
+    expect(r.accepted.find((i) => i.type === "error")).toMatchObject({
+      message: "failed for fail",
+      handled: false,
+      app: "edge",
+    });
     expect(r.accepted.find((i) => i.name === "$request")?.properties).toMatchObject({ status: 500 });
   });
 
