@@ -14,7 +14,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(options: { dataDir?: string; port: number }): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(options.dataDir);
   // One connection would queue every other client behind it (the Worker, the meter and the migrator).
-  const server = new PGLiteSocketServer({ db, port: options.port, host: "127.0.0.1", maxConnections: 16 });
+  const server = new PGLiteSocketServer({ db, port: options.port, host: "127.0.0.1", maxConnections: 32 });
   await server.start();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,

@@ -21,6 +21,11 @@ export interface WsProxy {
   close: () => Promise<void>;
 }
 
+/** Postgres frontend Terminate message: 'X' then an int32 length of 4. */
+function endsWithTerminate(data: Buffer): boolean {
+  return data.length >= 5 && data.subarray(-5).equals(Buffer.from([0x58, 0, 0, 0, 4]));
+}
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 export async function startWsProxy(options: { port?: number; host?: string } = {}): Promise<WsProxy> {
@@ -75,7 +80,16 @@ export async function startWsProxy(options: { port?: number; host?: string } = {
     tcp.on("data", (data) => ws.readyState === ws.OPEN && ws.send(data));
     tcp.on("close", () => ws.close());
     tcp.on("error", () => ws.terminate());
-    ws.on("message", (data: Buffer) => (tcp.connecting ? pending.push(data) : tcp.write(data)));
+    ws.on("message", (data: Buffer) => {
+      if (tcp.connecting) pending.push(data);
+      else tcp.write(data);
+      // After the client's Terminate message nothing more comes. Real Postgres then closes the
+      // socket itself; PGlite does not, so close both ends here or every pool.end() leaks a slot.
+      if (endsWithTerminate(data)) {
+        tcp.end();
+        ws.close();
+      }
+    });
     ws.on("close", () => {
       open.delete(link);
       tcp.destroy();

@@ -32,7 +32,10 @@ export function collapseSessions(rows: SessionRow[]): SessionRow[] {
     for (const [field, value] of Object.entries(row) as Array<[keyof SessionRow, unknown]>) {
       if (value !== null && value !== undefined) (merged as unknown as Record<string, unknown>)[field] = value;
     }
+    // ISO strings of one format compare like the instants they name (Math.min would coerce to NaN).
+    // biome-ignore lint/complexity/useMathMinMax: string comparison, see above
     merged.started_at = previous.started_at < row.started_at ? previous.started_at : row.started_at;
+    // biome-ignore lint/complexity/useMathMinMax: string comparison, see above
     merged.seen_at = previous.seen_at > row.seen_at ? previous.seen_at : row.seen_at;
     byKey.set(key, merged);
   }
