@@ -1,8 +1,13 @@
 import { createApp } from "./app.ts";
 import { csrfGuard } from "./auth/csrf.ts";
 import type { Bindings } from "./env.ts";
+import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
 import { registerHealth } from "./routes/health.ts";
+import { registerKeys } from "./routes/keys.ts";
+import { registerMembers } from "./routes/members.ts";
+import { registerOrgs } from "./routes/orgs.ts";
+import { registerProjects } from "./routes/projects.ts";
 import { registerIngest } from "./routes/ingest.ts";
 import { registerOpenApi } from "./routes/openapi.ts";
 
@@ -14,6 +19,11 @@ registerHealth(app);
 // Cookie-authenticated mutations: JSON from an allowed Origin only.
 app.use("/api/*", csrfGuard);
 registerAuth(app);
+registerOrgs(app);
+registerProjects(app);
+registerMembers(app);
+registerKeys(app);
+registerAudit(app);
 registerIngest(app);
 registerOpenApi(app);
 
