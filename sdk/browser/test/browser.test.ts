@@ -94,7 +94,7 @@ describe("browser SDK in Chromium", () => {
       void TT.flush();
       return ids;
     });
-    await sleep(1500);
+    await sleep(3000); // long enough for the retry backoff to grow past a second
     expect(receiver.accepted.filter((i) => ids.includes(i.event_id))).toHaveLength(0);
     const stored = await page.evaluate(() =>
       Object.keys(localStorage)
@@ -104,7 +104,10 @@ describe("browser SDK in Chromium", () => {
     expect(stored).toEqual(["offline-1", "offline-2", "offline-3"]);
 
     await browser.context.setOffline(false);
+    const back = Date.now();
     await receiver.waitFor((items) => ids.every((id) => items.some((i) => i.event_id === id)), 10_000);
+    // Sent on the `online` event, not whenever the backoff timer happens to fire.
+    expect(Date.now() - back).toBeLessThan(1000);
     await sleep(1500); // room for any duplicate to arrive
     for (const id of ids) expect(receiver.accepted.filter((i) => i.event_id === id)).toHaveLength(1);
     const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("tt_q")).length);
