@@ -29,6 +29,9 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/setup/global-setup.ts"],
     include: ["test/**/*.test.ts"],
+    // Files run one at a time: the Postgres-outage tests cut every connection through the proxy,
+    // which would fail whatever another file was querying at that moment.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
