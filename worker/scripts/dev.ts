@@ -1,11 +1,13 @@
-import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { DEMO_FILE, writeDemoFile } from "../../db/local/seed.ts";
-import { startLocalStack } from "../../db/local/stack.ts";
+import { startLocalStack, stopProcessGroup } from "../../db/local/stack.ts";
 
 /**
  * `npm run dev`: the embedded default stack (or DATABASE_URL's database), the Worker on :8787 and
  * the dashboard on :3000. Ctrl-C stops everything it started.
  */
+let stopping = false;
 const WORKER_PORT = Number(process.env.WORKER_PORT ?? 8787);
 const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 3000);
 
@@ -17,15 +19,27 @@ const stack = await startLocalStack({
   inheritOutput: true,
 });
 
-// Placeholder until the SolidStart dashboard lands: says where things are instead of a blank port.
+// The SolidStart dashboard (vite dev, hot reload); its server functions reach the Worker via API_URL.
 const dashboardUrl = `http://localhost:${DASHBOARD_PORT}`;
-const dashboard = createServer((_req, res) => {
-  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-  res.end(`<!doctype html><title>Telemetry Tracker</title><h1>Telemetry Tracker</h1>
-<p>The dashboard is not built yet. The Worker runs at <a href="${stack.workerUrl}/health?deep=1">${stack.workerUrl}</a>
-(<a href="${stack.workerUrl}/openapi.json">OpenAPI</a>).</p>`);
+const dashboard = spawn(
+  process.execPath,
+  [
+    fileURLToPath(new URL("../../node_modules/vite/bin/vite.js", import.meta.url)),
+    "dev",
+    "--port",
+    String(DASHBOARD_PORT),
+    "--strictPort",
+  ],
+  {
+    cwd: fileURLToPath(new URL("../../dashboard/", import.meta.url)),
+    detached: true,
+    stdio: "inherit",
+    env: { ...process.env, API_URL: stack.workerUrl, INGEST_URL: stack.workerUrl },
+  },
+);
+dashboard.once("exit", (code) => {
+  if (!stopping) console.error(`The dashboard dev server exited (code ${code}).`);
 });
-await new Promise<void>((resolve) => dashboard.listen(DASHBOARD_PORT, "127.0.0.1", resolve));
 
 const demo = { ...stack.demo, workerUrl: stack.workerUrl, dashboardUrl };
 writeDemoFile(demo);
@@ -45,12 +59,11 @@ console.log(`
   Ctrl-C stops everything.
 `);
 
-let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping…");
-  dashboard.close();
+  await stopProcessGroup(dashboard);
   await stack.stop();
   process.exit(0);
 }

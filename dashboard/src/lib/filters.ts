@@ -1,0 +1,45 @@
+import { useLocation, useSearchParams } from "@solidjs/router";
+import type { ViewFilters } from "./api";
+
+export const RANGES = [
+  { value: "1h", label: "Last hour" },
+  { value: "24h", label: "Last 24 hours" },
+  { value: "7d", label: "Last 7 days" },
+  { value: "30d", label: "Last 30 days" },
+  { value: "custom", label: "Custom…" },
+] as const;
+
+const SHARED_KEYS = ["range", "from", "to", "app", "env"] as const;
+
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value || undefined;
+}
+
+/** The time range and app/environment filters live in the URL, so every view is shareable. */
+export function useViewFilters() {
+  const [params, setParams] = useSearchParams();
+  const location = useLocation();
+  const filters = (): ViewFilters => ({
+    range: one(params.range) ?? "24h",
+    from: one(params.from),
+    to: one(params.to),
+    app: one(params.app),
+    env: one(params.env),
+  });
+  /** `path` plus the shared filters of the current URL: for links that keep the view. */
+  const withFilters = (path: string, extra: Record<string, string | undefined> = {}) => {
+    const search = new URLSearchParams();
+    const current = new URLSearchParams(location.search);
+    for (const key of SHARED_KEYS) {
+      const value = current.get(key);
+      if (value) search.set(key, value);
+    }
+    for (const [key, value] of Object.entries(extra)) {
+      if (value) search.set(key, value);
+      else search.delete(key);
+    }
+    const text = search.toString();
+    return text ? `${path}?${text}` : path;
+  };
+  return { filters, params, setParams, withFilters };
+}

@@ -1,0 +1,255 @@
+/**
+ * The shapes the dashboard reads from the Worker's /api/* (see GET /openapi.json). Kept narrow: only
+ * what the pages show.
+ */
+export type Role = "OWNER" | "EDITOR" | "VIEWER";
+export type Plan = "FREE" | "PRO" | "BUSINESS";
+export type IssueStatus = "unresolved" | "resolved" | "ignored";
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  createdAt: string;
+}
+
+export interface Me {
+  user: User;
+  memberships: { orgId: string; orgName: string; role: Role }[];
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  plan: Plan;
+  role: Role;
+}
+
+export interface Project {
+  id: string;
+  orgId: string;
+  name: string;
+  slug: string;
+  piiDenyKeys?: string[];
+}
+
+export interface ProjectContext {
+  project: Project;
+  org: { id: string; name: string; plan: Plan };
+  role: Role;
+  can: Record<string, boolean>;
+  usage: { month: string; used: number; limit: number };
+  hasEvents?: boolean;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  publicId: string;
+  allowedApp: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** Present only in the answer to create. */
+  key?: string;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface Invite {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  createdAt: string;
+  /** Present only in the answer to create (development: the mailer only logs it). */
+  token?: string;
+  url?: string;
+}
+
+export interface InvitePreview {
+  orgName: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+}
+
+export interface AuthSession {
+  id: string;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
+export interface AuditEntry {
+  id: number | string;
+  action: string;
+  actor: { id: string; email: string; displayName?: string } | null;
+  targetType: string | null;
+  targetId: string | null;
+  metadata: Record<string, unknown>;
+  ip: string | null;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SeriesPoint {
+  t: string;
+  events: number;
+  errors: number;
+  sessions: number;
+  users: number;
+}
+
+export interface Totals {
+  events: number;
+  errors: number;
+  sessions: number;
+  users: number;
+}
+
+export interface Overview {
+  range: { from: string; to: string; bucket: string };
+  totals: Totals;
+  previous: Totals;
+  series: SeriesPoint[];
+  topIssues: IssueSummary[];
+  topEvents: { name: string; count: number }[];
+  recentSessions: SessionSummary[];
+}
+
+export interface IssueSummary {
+  id: string;
+  title: string;
+  type?: string | null;
+  message?: string | null;
+  culprit?: string | null;
+  status: IssueStatus;
+  regressed?: boolean;
+  occurrences: number;
+  usersAffected?: number;
+  firstSeen: string;
+  lastSeen: string;
+  lastRelease?: string | null;
+  app?: string | null;
+  environment?: string | null;
+}
+
+export interface Frame {
+  file?: string | null;
+  function?: string | null;
+  line?: number | null;
+  column?: number | null;
+  inApp?: boolean;
+}
+
+export interface Breadcrumb {
+  timestamp?: string;
+  category?: string;
+  message?: string;
+  level?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Occurrence {
+  id: string;
+  eventId?: string;
+  timestamp: string;
+  message?: string | null;
+  stack?: string | null;
+  frames?: Frame[];
+  breadcrumbs?: Breadcrumb[];
+  tags?: Record<string, string>;
+  context?: Record<string, unknown>;
+  userId?: string | null;
+  sessionId?: string | null;
+  release?: string | null;
+  app?: string | null;
+  environment?: string | null;
+}
+
+export interface IssueDetail extends IssueSummary {
+  occurrencesList: Occurrence[];
+  hourly: { t: string; count: number }[];
+  users: { userId: string; count: number }[];
+  sessions: { sessionId: string; count: number }[];
+}
+
+export interface EventGroup {
+  name: string;
+  count: number;
+  lastSeen: string;
+  trend?: number[];
+}
+
+export interface EventRow {
+  id: string;
+  name: string;
+  timestamp: string;
+  app?: string | null;
+  environment?: string | null;
+  userId?: string | null;
+  sessionId?: string | null;
+  properties?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+export interface SessionSummary {
+  id: string;
+  sessionId: string;
+  app?: string | null;
+  environment?: string | null;
+  userId?: string | null;
+  status?: string | null;
+  startedAt: string;
+  endedAt?: string | null;
+  durationMs?: number | null;
+  errors?: number;
+  events?: number;
+  device?: string | null;
+}
+
+export interface SessionDetail extends SessionSummary {
+  timeline: Array<
+    | { kind: "event"; id: string; name: string; timestamp: string; properties?: Record<string, unknown> }
+    | { kind: "error"; id: string; issueId?: string; message: string; timestamp: string }
+  >;
+}
+
+export interface FilterOptions {
+  apps: string[];
+  environments: string[];
+  releases: string[];
+}
+
+export interface UsageMonth {
+  month: string;
+  units: number;
+}
+
+export interface Usage {
+  plan: Plan;
+  limit: number;
+  months: UsageMonth[];
+}
+
+export interface Billing {
+  configured: boolean;
+  plan?: Plan;
+  status?: string | null;
+  periodEnd?: string | null;
+  message?: string;
+}

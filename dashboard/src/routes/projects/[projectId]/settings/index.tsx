@@ -1,0 +1,110 @@
+import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import { FormError } from "~/components/AuthCard";
+import { getProjectContext, renameOrg, updateProject } from "~/lib/api";
+
+export default function ProjectSettings() {
+  const params = useParams<Record<string, string>>();
+  const context = createAsync(() => getProjectContext(params.projectId));
+  const save = useAction(updateProject);
+  const saving = useSubmission(updateProject);
+  const saveOrg = useAction(renameOrg);
+  const savingOrg = useSubmission(renameOrg);
+  const [saved, setSaved] = createSignal(false);
+  const canEdit = () => context()?.role !== "VIEWER";
+  return (
+    <Show when={context()}>
+      {(ctx) => (
+        <div class="grid two">
+          <section class="card">
+            <h2>Project</h2>
+            <form
+              class="stack"
+              onSubmit={async (event) => {
+                event.preventDefault();
+                const form = new FormData(event.currentTarget);
+                setSaved(false);
+                const deny = String(form.get("piiDenyKeys") ?? "")
+                  .split(/[\n,]/)
+                  .map((key) => key.trim())
+                  .filter(Boolean);
+                const result = await save(params.projectId, {
+                  name: String(form.get("name") ?? ""),
+                  slug: String(form.get("slug") ?? ""),
+                  piiDenyKeys: deny,
+                });
+                setSaved(result.ok);
+              }}
+            >
+              <fieldset
+                disabled={!canEdit()}
+                style={{ border: 0, padding: 0, margin: 0, display: "grid", gap: "0.8rem" }}
+              >
+                <label>
+                  <span>Name</span>
+                  <input name="name" value={ctx().project.name} required maxLength={100} />
+                </label>
+                <label>
+                  <span>Slug</span>
+                  <input name="slug" value={ctx().project.slug} required pattern="[a-z0-9][a-z0-9-]*" maxLength={64} />
+                </label>
+                <label>
+                  <span>PII deny list</span>
+                  <textarea name="piiDenyKeys" rows={4} placeholder="one property key per line">
+                    {(ctx().project.piiDenyKeys ?? []).join("\n")}
+                  </textarea>
+                  <span class="muted small">
+                    Values under these keys are scrubbed at ingest, on top of passwords, tokens, cookies and the like.
+                  </span>
+                </label>
+                <FormError result={saving.result} />
+                <Show when={saved()}>
+                  <p class="ok-text" role="status">
+                    Saved.
+                  </p>
+                </Show>
+                <Show
+                  when={canEdit()}
+                  fallback={<p class="muted small">Only editors and owners can change project settings.</p>}
+                >
+                  <button class="primary" type="submit" disabled={saving.pending}>
+                    Save
+                  </button>
+                </Show>
+              </fieldset>
+            </form>
+          </section>
+          <section class="card">
+            <h2>Organization</h2>
+            <form
+              class="stack"
+              onSubmit={(event) => {
+                event.preventDefault();
+                const form = new FormData(event.currentTarget);
+                void saveOrg(ctx().org.id, String(form.get("orgName") ?? ""));
+              }}
+            >
+              <label>
+                <span>Name</span>
+                <input
+                  name="orgName"
+                  value={ctx().org.name}
+                  disabled={ctx().role !== "OWNER"}
+                  required
+                  maxLength={100}
+                />
+              </label>
+              <p class="small muted">Plan: {ctx().org.plan}</p>
+              <FormError result={savingOrg.result} />
+              <Show when={ctx().role === "OWNER"}>
+                <button type="submit" disabled={savingOrg.pending}>
+                  Rename organization
+                </button>
+              </Show>
+            </form>
+          </section>
+        </div>
+      )}
+    </Show>
+  );
+}

@@ -1,0 +1,183 @@
+import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
+import { createSignal, For, Show } from "solid-js";
+import { FormError } from "~/components/AuthCard";
+import {
+  changeMemberRole,
+  createInvite,
+  getInvites,
+  getMe,
+  getMembers,
+  getProjectContext,
+  removeMember,
+  revokeInvite,
+} from "~/lib/api";
+import { formatDateTime } from "~/lib/format";
+import type { Role } from "~/lib/types";
+
+const ROLES: Role[] = ["OWNER", "EDITOR", "VIEWER"];
+
+export default function Members() {
+  const params = useParams<Record<string, string>>();
+  const context = createAsync(() => getProjectContext(params.projectId));
+  const me = createAsync(() => getMe());
+  const orgId = () => context()?.org.id;
+  const members = createAsync(async () => (orgId() ? (await getMembers(orgId()!)).members : []));
+  const isOwner = () => context()?.role === "OWNER";
+  const invites = createAsync(async () => (orgId() && isOwner() ? (await getInvites(orgId()!)).invites : []));
+  const invite = useAction(createInvite);
+  const inviting = useSubmission(createInvite);
+  const setRole = useAction(changeMemberRole);
+  const roleChange = useSubmission(changeMemberRole);
+  const remove = useAction(removeMember);
+  const removing = useSubmission(removeMember);
+  const revoke = useAction(revokeInvite);
+  const [link, setLink] = createSignal<string>();
+  return (
+    <div class="stack-gap">
+      <section class="card">
+        <h2>Members</h2>
+        <FormError result={roleChange.result} />
+        <FormError result={removing.result} />
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Email</th>
+                <th>Role</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              <For each={members()}>
+                {(member) => (
+                  <tr data-testid="member-row">
+                    <td>
+                      {member.displayName}
+                      <Show when={member.userId === me()?.user.id}>
+                        <span class="muted small"> (you)</span>
+                      </Show>
+                    </td>
+                    <td>{member.email}</td>
+                    <td>
+                      <Show when={isOwner()} fallback={<span class="badge">{member.role}</span>}>
+                        <select
+                          aria-label={`Role of ${member.email}`}
+                          value={member.role}
+                          onChange={(event) => void setRole(orgId()!, member.userId, event.currentTarget.value as Role)}
+                        >
+                          <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
+                        </select>
+                      </Show>
+                    </td>
+                    <td>
+                      <Show when={isOwner()}>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => {
+                            if (confirm(`Remove ${member.email} from the organization?`))
+                              void remove(orgId()!, member.userId);
+                          }}
+                        >
+                          Remove
+                        </button>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+        <p class="muted small">
+          An organization always keeps at least one owner: the last one cannot be demoted or removed.
+        </p>
+      </section>
+      <Show when={isOwner()}>
+        <section class="card">
+          <h2>Invite someone</h2>
+          <form
+            class="row"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              const formElement = event.currentTarget;
+              const form = new FormData(formElement);
+              setLink(undefined);
+              const result = await invite(
+                orgId()!,
+                String(form.get("email") ?? ""),
+                String(form.get("role") ?? "VIEWER") as Role,
+              );
+              if (result.ok) {
+                formElement.reset();
+                const created = result.data.invite;
+                const url = created.url ?? (created.token ? `${location.origin}/invite/${created.token}` : undefined);
+                setLink(url);
+              }
+            }}
+          >
+            <label>
+              <span>Email</span>
+              <input name="email" type="email" required />
+            </label>
+            <label>
+              <span>Role</span>
+              <select name="role">
+                <option value="VIEWER">Viewer — reads everything</option>
+                <option value="EDITOR">Editor — also resolves issues, creates keys</option>
+                <option value="OWNER">Owner — also manages members, keys, billing</option>
+              </select>
+            </label>
+            <button class="primary" type="submit" disabled={inviting.pending} style={{ "align-self": "end" }}>
+              Send invite
+            </button>
+          </form>
+          <FormError result={inviting.result} />
+          <Show when={(inviting.result as { ok?: boolean } | undefined)?.ok}>
+            <p class="ok-text" role="status">
+              Invitation sent. It is valid for 7 days.
+            </p>
+          </Show>
+          <Show when={link()}>
+            <p class="small">
+              Invite link:{" "}
+              <span class="secret" data-testid="invite-link">
+                {link()}
+              </span>
+            </p>
+          </Show>
+          <h3 style={{ "margin-top": "1rem" }}>Pending invites</h3>
+          <Show when={(invites()?.length ?? 0) > 0} fallback={<p class="muted">No pending invites.</p>}>
+            <table>
+              <thead>
+                <tr>
+                  <th>Email</th>
+                  <th>Role</th>
+                  <th>Expires</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                <For each={invites()}>
+                  {(pending) => (
+                    <tr>
+                      <td>{pending.email}</td>
+                      <td>{pending.role}</td>
+                      <td>{formatDateTime(pending.expiresAt)}</td>
+                      <td>
+                        <button type="button" class="danger" onClick={() => void revoke(orgId()!, pending.id)}>
+                          Revoke
+                        </button>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </Show>
+        </section>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import { createAsync, useParams } from "@solidjs/router";
+import { For, Show } from "solid-js";
+import { getProjectContext, getUsage } from "~/lib/api";
+import { formatCount } from "~/lib/format";
+
+export default function UsagePage() {
+  const params = useParams<Record<string, string>>();
+  const context = createAsync(() => getProjectContext(params.projectId));
+  const usage = createAsync(() => getUsage(params.projectId));
+  const share = (used: number, limit: number) => (limit > 0 ? Math.min(100, (used / limit) * 100) : 0);
+  return (
+    <div class="stack-gap">
+      <Show when={context()}>
+        {(ctx) => (
+          <section class="card">
+            <h2>This month</h2>
+            <p>
+              <strong data-testid="usage-used">{formatCount(ctx().usage.used)}</strong> of{" "}
+              {formatCount(ctx().usage.limit)} units on the {ctx().org.plan} plan (
+              {share(ctx().usage.used, ctx().usage.limit).toFixed(1)}%).
+            </p>
+            <div
+              class="bar"
+              role="progressbar"
+              aria-label="Units used this month"
+              aria-valuemin={0}
+              aria-valuemax={ctx().usage.limit}
+              aria-valuenow={ctx().usage.used}
+            >
+              <div style={{ width: `${share(ctx().usage.used, ctx().usage.limit)}%` }} />
+            </div>
+            <p class="muted small">
+              One unit per event, per error and per new session. Ingest answers 429 once the quota is used up.
+            </p>
+          </section>
+        )}
+      </Show>
+      <section class="card">
+        <h2>History</h2>
+        <Show when={(usage()?.months.length ?? 0) > 0} fallback={<p class="muted">No usage recorded yet.</p>}>
+          <table>
+            <thead>
+              <tr>
+                <th>Month</th>
+                <th class="num">Units</th>
+                <th>Of quota</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={usage()?.months}>
+                {(month) => (
+                  <tr>
+                    <td>{month.month}</td>
+                    <td class="num">{formatCount(month.units)}</td>
+                    <td style={{ width: "40%" }}>
+                      <div class="bar">
+                        <div style={{ width: `${share(month.units, usage()?.limit ?? 0)}%` }} />
+                      </div>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </Show>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { solidStart } from "@solidjs/start/config";
+import { nitro } from "nitro/vite";
+import { defineConfig } from "vite";
+
+// Pinned at or before what the local workerd accepts (see TOOLCHAIN.md); nitro defaults to today.
+const COMPATIBILITY_DATE = "2026-11-09";
+
+export default defineConfig({
+  plugins: [
+    solidStart(),
+    nitro({
+      preset: "cloudflare_pages",
+      compatibilityDate: COMPATIBILITY_DATE,
+    }),
+  ],
+});
