@@ -154,3 +154,37 @@ describe("browser SDK in Chromium: opt-ins", () => {
     );
   });
 });
+
+describe("browser SDK against the ingest target", () => {
+  it("a page's events and uncaught error are stored (no preflight needed)", async () => {
+    const { startTarget } = await import("@telemetry-tracker/test-support");
+    const target = await startTarget();
+    try {
+      await page.goto(`${site.url}/?target`);
+      const id = await page.evaluate(
+        ([ingestUrl, apiKey]) => {
+          TT.init({ ingestUrl, apiKey, app: "browser-target", flushInterval: 100 });
+          setTimeout(() => {
+            throw new Error("page error for the target");
+          });
+          return TT.trackEvent("target-event", { ok: true });
+        },
+        [target.ingestUrl, target.apiKey],
+      );
+      const stored = await target.stored(
+        (items) => items.some((i) => i.type === "error") && items.some((i) => i.event_id === id),
+      );
+      expect(stored.find((i) => i.event_id === id)).toMatchObject({
+        name: "target-event",
+        app: "browser-target",
+        properties: { ok: true },
+      });
+      expect(stored.find((i) => i.type === "error")).toMatchObject({
+        message: "page error for the target",
+        handled: false,
+      });
+    } finally {
+      await target.stop();
+    }
+  });
+});

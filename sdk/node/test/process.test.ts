@@ -100,3 +100,24 @@ describe("node process capture", () => {
     }
   });
 });
+
+describe("node SDK against the ingest target", () => {
+  it("a crash in a child process is stored with the contract's fields", async () => {
+    const { startTarget } = await import("@telemetry-tracker/test-support");
+    const target = await startTarget();
+    try {
+      const run = await runChild("throw", { TT_INGEST_URL: target.ingestUrl, TT_API_KEY: target.apiKey });
+      expect(run.code).toBe(1);
+      const stored = await target.stored((items) => items.some((i) => i.type === "error"));
+      expect(stored.find((i) => i.type === "error")).toMatchObject({
+        message: "child crashed on purpose",
+        app: "node-child",
+        handled: false,
+        level: "fatal",
+      });
+      expect(stored.some((i) => i.type === "event" && i.name === "child_started")).toBe(true);
+    } finally {
+      await target.stop();
+    }
+  });
+});

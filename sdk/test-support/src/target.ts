@@ -1,4 +1,5 @@
 import { type Item, startReceiver } from "./receiver.ts";
+import { startWorkerTarget } from "./worker-target.ts";
 
 /**
  * Where an integration test sends telemetry and how it reads back what was stored. Tests only use
@@ -7,22 +8,44 @@ import { type Item, startReceiver } from "./receiver.ts";
 export interface IngestTarget {
   ingestUrl: string;
   apiKey: string;
-  /** Items the backend stored, one per `event_id` (the backend's idempotency). */
-  stored(): Promise<Item[]>;
+  /**
+   * What the backend stored: one item per `event_id` (the backend's idempotency) and one per
+   * session (its latest state, as the sessions table keeps it). Storage may lag ingestion (the
+   * Worker flushes on an alarm), so `until` polls until it holds or `timeoutMs` passes.
+   */
+  stored(until?: (items: Item[]) => boolean, timeoutMs?: number): Promise<Item[]>;
   stop(): Promise<void>;
 }
 
-/** The local receiver as a target: it dedupes by `event_id` the way the Worker's storage does. */
+/** The local receiver as a target, folding items the way the Worker's storage does. */
 export async function startReceiverTarget(): Promise<IngestTarget> {
   const r = await startReceiver();
   return {
     ingestUrl: r.url,
     apiKey: r.apiKey,
-    stored: async () => [...new Map(r.accepted.map((i) => [i.event_id, i])).values()],
+    stored: async (until, timeoutMs = 10_000) => {
+      if (until) await r.waitFor(() => until(fold()), timeoutMs).catch(() => {});
+      return fold();
+    },
     stop: r.stop,
   };
+
+  function fold(): Item[] {
+    const byId = new Map<unknown, Item>();
+    const sessions = new Map<unknown, Item>();
+    for (const item of r.accepted) {
+      if (item.type !== "session") byId.set(item.event_id, item);
+      else {
+        const { action: _action, event_id: _id, ...state } = item;
+        sessions.set(item.session_id, { ...sessions.get(item.session_id), ...state });
+      }
+    }
+    return [...byId.values(), ...sessions.values()];
+  }
 }
 
-// THE SWAP POINT: integration tests call `startTarget()`. To run them against the real Worker and
-// Postgres, replace `startReceiverTarget` below with `startWorkerTarget` from ./worker-target.ts.
-export const startTarget: () => Promise<IngestTarget> = startReceiverTarget;
+// THE SWAP POINT (one line): integration tests call `startTarget()`. `TT_SDK_TARGET=worker` runs them
+// against the real Worker and Postgres (startLocalStack() from db/local/stack.ts); to make that the
+// default, replace the condition below with `startWorkerTarget`.
+export const startTarget: () => Promise<IngestTarget> =
+  process.env.TT_SDK_TARGET === "worker" ? startWorkerTarget : startReceiverTarget;

@@ -150,3 +150,28 @@ describe("Hono middleware for Workers", () => {
     expect(r.accepted.map((i) => i.name)).toEqual(["$request"]);
   });
 });
+
+describe("workers SDK against the ingest target", () => {
+  it("an invocation's request event and error are stored", async () => {
+    const { startTarget } = await import("@telemetry-tracker/test-support");
+    const target = await startTarget();
+    try {
+      const worker = withTelemetry(
+        { ingestUrl: target.ingestUrl, apiKey: target.apiKey, app: "edge-target" },
+        {
+          fetch() {
+            throw new Error("edge failure");
+          },
+        },
+      );
+      const c = fakeCtx();
+      await expect(worker.fetch?.(new Request("https://edge.test/p"), {}, c.ctx)).rejects.toThrow("edge failure");
+      await c.settle();
+      const stored = await target.stored((items) => items.length >= 2);
+      expect(stored.find((i) => i.type === "error")).toMatchObject({ message: "edge failure", app: "edge-target" });
+      expect(stored.find((i) => i.name === "$request")).toMatchObject({ properties: { path: "/p", status: 500 } });
+    } finally {
+      await target.stop();
+    }
+  });
+});
