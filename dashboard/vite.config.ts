@@ -11,6 +11,10 @@ export default defineConfig({
     nitro({
       preset: "cloudflare_pages",
       compatibilityDate: COMPATIBILITY_DATE,
+      // `vite dev` runs the server side in Node (API_URL from the environment). Nitro's Cloudflare
+      // emulation (miniflare) failed requests here; the production bundle is tested in workerd by
+      // `wrangler pages dev` instead.
+      devServer: { runner: "node-worker" },
     }),
   ],
 });
