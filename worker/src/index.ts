@@ -1,6 +1,9 @@
+import { createDatabase } from "@telemetry-tracker/db";
 import { createApp } from "./app.ts";
 import { csrfGuard } from "./auth/csrf.ts";
 import type { Bindings } from "./env.ts";
+import { runRetention } from "./jobs/retention.ts";
+import { createLogger, describeError } from "./lib/logger.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
 import { registerHealth } from "./routes/health.ts";
@@ -31,5 +34,16 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {},
+  async scheduled(controller, env, ctx) {
+    const logger = createLogger(env.LOG_LEVEL, { cron: controller.cron });
+    const handle = createDatabase({ url: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY || undefined });
+    try {
+      await runRetention(handle.db, logger);
+    } catch (error) {
+      // Nothing is lost: the next run deletes what this one could not.
+      logger.error("retention failed", describeError(error));
+    } finally {
+      ctx.waitUntil(handle.close());
+    }
+  },
 } satisfies ExportedHandler<Bindings>;

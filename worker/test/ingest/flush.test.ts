@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { errorGroups, errorOccurrences, events, sessions, usageMonthly } from "@telemetry-tracker/db";
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -233,5 +233,21 @@ describe("error grouping", () => {
       .from(sessions)
       .where(and(eq(sessions.projectId, project.id), eq(sessions.sessionId, "s1")));
     expect(session).toMatchObject({ errorCount: 2, status: "errored" });
+  });
+});
+
+describe("GET /health?deep=1&project=", () => {
+  it("reports the project's buffer depth and last flush error", async () => {
+    const { key, project } = await createIngestTenant(db);
+    await postIngest("/ingest/batch", { events: batchOf(4) }, { key });
+    const res = await exports.default.fetch(`http://tt.test/health?deep=1&project=${project.id}`);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ meter: { bufferedRows: number; lastFlushError: string | null } }>();
+    expect(body.meter).toMatchObject({ bufferedRows: 4, lastFlushError: null });
+    await flushMeter(project.id);
+    const after = await (await exports.default.fetch(`http://tt.test/health?deep=1&project=${project.id}`)).json<{
+      meter: { bufferedRows: number };
+    }>();
+    expect(after.meter.bufferedRows).toBe(0);
   });
 });
