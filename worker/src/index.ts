@@ -6,13 +6,17 @@ import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
+import { registerEvents } from "./routes/events.ts";
 import { registerHealth } from "./routes/health.ts";
+import { registerIngest } from "./routes/ingest.ts";
+import { registerIssues } from "./routes/issues.ts";
 import { registerKeys } from "./routes/keys.ts";
 import { registerMembers } from "./routes/members.ts";
-import { registerOrgs } from "./routes/orgs.ts";
-import { registerProjects } from "./routes/projects.ts";
-import { registerIngest } from "./routes/ingest.ts";
 import { registerOpenApi } from "./routes/openapi.ts";
+import { registerOrgs } from "./routes/orgs.ts";
+import { registerOverview } from "./routes/overview.ts";
+import { registerProjects } from "./routes/projects.ts";
+import { registerSessions } from "./routes/sessions.ts";
 
 export { ProjectMeter } from "./meter/project-meter.ts";
 
@@ -27,6 +31,10 @@ registerProjects(app);
 registerMembers(app);
 registerKeys(app);
 registerAudit(app);
+registerOverview(app);
+registerIssues(app);
+registerEvents(app);
+registerSessions(app);
 registerIngest(app);
 registerOpenApi(app);
 

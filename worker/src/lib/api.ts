@@ -78,3 +78,33 @@ export const PageQuery = {
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 };
+
+/** `range` (1h, 24h, 7d, 30d) or explicit `from`/`to` (ISO 8601). */
+export const RangeQuery = {
+  range: z.enum(["1h", "24h", "7d", "30d"]).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+};
+
+const KEYSET_PARTS = {
+  // Exactly the format the queries emit, and a real calendar date (Postgres refuses Feb 30; Date does not).
+  timestamp: (v: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(v)) return false;
+    const ms = Date.parse(v);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19);
+  },
+  bigint: (v: string) => /^\d{1,18}$/.test(v),
+  uuid: (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  number: (v: string) => /^\d{1,18}(\.\d{1,6})?$/.test(v),
+} as const;
+
+export type KeysetPart = keyof typeof KEYSET_PARTS;
+
+/** A `[sort value, tie-breaker]` cursor whose parts are checked before they reach SQL casts. */
+export function decodeKeyset(cursor: string | undefined, kinds: [KeysetPart, KeysetPart]): [string, string] | null {
+  const values = decodeCursor(cursor, ["string", "string"]) as [string, string] | null;
+  if (values && !(KEYSET_PARTS[kinds[0]](values[0]) && KEYSET_PARTS[kinds[1]](values[1]))) {
+    throw new ApiError("invalid_cursor", "The cursor is not valid for this list");
+  }
+  return values;
+}

@@ -1,0 +1,200 @@
+import type { Database } from "@telemetry-tracker/db";
+import { type SQL, sql } from "drizzle-orm";
+import { intervalText, type TimeWindow } from "./range.ts";
+import { BIN_ORIGIN, epochMs, isoMicroText, isoText, likePattern, rows } from "./sql.ts";
+
+export const ISSUE_SORTS = ["last_seen", "first_seen", "occurrences", "users"] as const;
+export type IssueSort = (typeof ISSUE_SORTS)[number];
+
+export interface IssueSummary {
+  id: string;
+  type: string;
+  message: string;
+  culprit: string | null;
+  status: string;
+  regressed: boolean;
+  occurrences: number;
+  usersAffected: number;
+  firstSeen: string;
+  lastSeen: string;
+  lastRelease: string | null;
+  app: string | null;
+  environment: string | null;
+}
+
+export interface IssueFilters {
+  status: "unresolved" | "resolved" | "ignored" | "all";
+  app?: string;
+  environment?: string;
+  release?: string;
+  q?: string;
+}
+
+const usersAffectedOf = (groupAlias: string) =>
+  sql`(select count(distinct coalesce(o.user_id, o.anonymous_id)) from error_occurrences o where o.group_id = ${sql.raw(groupAlias)}.id)::float8`;
+
+const summaryColumns = sql`g.id::text as id, g.type, g.message, g.culprit, g.status, g.regressed,
+  g.occurrences::float8 as occurrences, ${isoText("g.first_seen")} as "firstSeen", ${isoText("g.last_seen")} as "lastSeen",
+  g.last_release as "lastRelease", g.app, g.environment`;
+
+/**
+ * One page of error groups. Keyset on (sort value desc, id asc), served by the
+ * (project, sort column desc, id) indexes. "users" is computed from the occurrences (no stored
+ * counter exists yet), so that sort costs a pass over the project's occurrences.
+ */
+export async function listIssues(
+  db: Database,
+  projectId: string,
+  filters: IssueFilters,
+  sort: IssueSort,
+  limit: number,
+  after: [string, string] | null,
+): Promise<{ items: IssueSummary[]; nextCursor: [string, string] | null }> {
+  const conditions: SQL[] = [sql`g.project_id = ${projectId}`];
+  if (filters.status !== "all") conditions.push(sql`g.status = ${filters.status}`);
+  if (filters.app) conditions.push(sql`g.app = ${filters.app}`);
+  if (filters.environment) conditions.push(sql`g.environment = ${filters.environment}`);
+  if (filters.release) {
+    conditions.push(
+      sql`(g.last_release = ${filters.release} or exists (select 1 from error_occurrences r
+            where r.group_id = g.id and r.release = ${filters.release}))`,
+    );
+  }
+  if (filters.q) {
+    const pattern = likePattern(filters.q);
+    conditions.push(sql`(g.message ilike ${pattern} or g.type ilike ${pattern} or g.culprit ilike ${pattern})`);
+  }
+
+  const sortExpression: Record<IssueSort, { key: SQL; cursorText: SQL; cast: SQL }> = {
+    last_seen: { key: sql`g.last_seen`, cursorText: isoMicroText("g.last_seen"), cast: sql`timestamptz` },
+    first_seen: { key: sql`g.first_seen`, cursorText: isoMicroText("g.first_seen"), cast: sql`timestamptz` },
+    occurrences: { key: sql`g.occurrences`, cursorText: sql`g.occurrences::text`, cast: sql`bigint` },
+    users: { key: sql`u.users`, cursorText: sql`u.users::text`, cast: sql`float8` },
+  };
+  const { key, cursorText, cast } = sortExpression[sort];
+  if (after) {
+    conditions.push(
+      sql`(${key} < ${after[0]}::${cast} or (${key} = ${after[0]}::${cast} and g.id > ${after[1]}::uuid))`,
+    );
+  }
+  const from =
+    sort === "users"
+      ? sql`error_groups g cross join lateral (select ${usersAffectedOf("g")} as users) u`
+      : sql`error_groups g`;
+  const found = await rows<IssueSummary & { cursorKey: string }>(
+    db,
+    sql`select ${summaryColumns}, ${cursorText} as "cursorKey" from ${from}
+        where ${sql.join(conditions, sql` and `)} order by ${key} desc, g.id asc limit ${limit + 1}`,
+  );
+  const page = found.slice(0, limit);
+  // Users affected for the page only: one index range per group.
+  const users = page.length
+    ? await rows<{ id: string; users: number }>(
+        db,
+        sql`select g.id::text as id, ${usersAffectedOf("g")} as users from error_groups g
+            where g.id in (${sql.join(
+              page.map((p) => sql`${p.id}::uuid`),
+              sql`, `,
+            )})`,
+      )
+    : [];
+  const usersById = new Map(users.map((u) => [u.id, u.users]));
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ cursorKey: _c, ...item }) => ({ ...item, usersAffected: usersById.get(item.id) ?? 0 })),
+    nextCursor: found.length > limit && last ? [last.cursorKey, last.id] : null,
+  };
+}
+
+export interface Occurrence {
+  id: string;
+  timestamp: string;
+  type: string;
+  message: string;
+  level: string;
+  handled: boolean | null;
+  app: string;
+  platform: string | null;
+  environment: string | null;
+  release: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  sessionId: string | null;
+  url: string | null;
+  sdkName: string | null;
+  sdkVersion: string | null;
+  stack: string | null;
+  frames: unknown[] | null;
+  breadcrumbs: unknown[];
+  tags: Record<string, string>;
+  context: Record<string, unknown>;
+}
+
+const occurrenceColumns = sql`o.event_id::text as id, ${isoText("o.timestamp")} as timestamp, o.type, o.message,
+  o.level, o.handled, o.app, o.platform, o.environment, o.release, o.user_id as "userId",
+  o.anonymous_id as "anonymousId", o.session_id as "sessionId", o.url, o.sdk_name as "sdkName",
+  o.sdk_version as "sdkVersion", o.stack, o.frames, o.breadcrumbs, o.tags, o.context,
+  ${isoMicroText("o.timestamp")} as "cursorKey", o.id::text as "rowId"`;
+
+/** Occurrences of a group, newest first, keyset on (timestamp, row id). */
+export async function listOccurrences(
+  db: Database,
+  projectId: string,
+  groupId: string,
+  limit: number,
+  after: [string, string] | null,
+): Promise<{ items: Occurrence[]; nextCursor: [string, string] | null }> {
+  const found = await rows<Occurrence & { cursorKey: string; rowId: string }>(
+    db,
+    sql`select ${occurrenceColumns} from error_occurrences o
+        where o.group_id = ${groupId} and o.project_id = ${projectId}
+        ${after ? sql`and (o.timestamp, o.id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : sql``}
+        order by o.timestamp desc, o.id desc limit ${limit + 1}`,
+  );
+  const page = found.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ cursorKey: _c, rowId: _r, ...item }) => item),
+    nextCursor: found.length > limit && last ? [last.cursorKey, last.rowId] : null,
+  };
+}
+
+/** A group with its latest occurrences, users and sessions affected, and counts per bucket. */
+export async function getIssue(db: Database, projectId: string, groupId: string, window: TimeWindow) {
+  const [group] = await rows<IssueSummary>(
+    db,
+    sql`select ${summaryColumns}, 0 as "usersAffected" from error_groups g
+        where g.project_id = ${projectId} and g.id = ${groupId}`,
+  );
+  if (!group) return null;
+  const bin = sql`${intervalText(Math.max(window.bucketMs, 3_600_000))}::interval`;
+  const [affected, counts, latest] = await Promise.all([
+    rows<{ users: number; sessions: number }>(
+      db,
+      sql`select count(distinct coalesce(user_id, anonymous_id))::float8 as users,
+                 count(distinct session_id)::float8 as sessions
+          from error_occurrences where group_id = ${groupId} and project_id = ${projectId}`,
+    ),
+    rows<{ t: number; n: number }>(
+      db,
+      sql`select ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(count)::float8 as n
+          from error_counts_hourly where group_id = ${groupId} and project_id = ${projectId}
+            and hour >= date_trunc('hour', ${window.from}::timestamptz, 'UTC') and hour < ${window.to}
+          group by 1`,
+    ),
+    listOccurrences(db, projectId, groupId, 20, null),
+  ]);
+  const countMap = new Map(counts.map((c) => [c.t, c.n]));
+  const step = Math.max(window.bucketMs, 3_600_000);
+  const starts: number[] = [];
+  const first = Math.floor(window.from.getTime() / step) * step;
+  for (let t = first; t < window.to.getTime(); t += step) starts.push(t);
+
+  return {
+    issue: { ...group, usersAffected: affected[0]?.users ?? 0 },
+    sessionsAffected: affected[0]?.sessions ?? 0,
+    counts: starts.map((t) => ({ t: new Date(t).toISOString(), count: countMap.get(t) ?? 0 })),
+    latestOccurrences: latest.items,
+    nextOccurrencesCursor: latest.nextCursor,
+  };
+}

@@ -1,0 +1,24 @@
+import type { Database } from "@telemetry-tracker/db";
+import { type SQL, sql } from "drizzle-orm";
+
+/** Rows of a raw statement, whatever the driver (Neon in the Worker, node-postgres in the bench). */
+export async function rows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** A timestamp as ISO 8601 text in UTC, so results do not depend on the driver's type parsers. */
+export const isoText = (column: SQL | string) =>
+  sql`to_char(${typeof column === "string" ? sql.raw(column) : column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Epoch milliseconds of a bucket start, as a JS number. */
+export const epochMs = (expression: SQL) => sql`(extract(epoch from ${expression}) * 1000)::float8`;
+
+export const BIN_ORIGIN = sql`timestamptz '2000-01-01 00:00:00+00'`;
+
+/** `%`, `_` and `\` are literal in a user's search text. */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Microsecond ISO text: exact keyset cursors for timestamp columns (compare with `::timestamptz`). */
+export const isoMicroText = (column: SQL | string) =>
+  sql`to_char(${typeof column === "string" ? sql.raw(column) : column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
