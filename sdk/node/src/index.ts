@@ -57,13 +57,21 @@ function fatal(kind: "uncaughtException" | "unhandledRejection") {
     dying = true;
     getClient()?.endSession("crashed");
     await getClient()?.flush(bound());
-    if (process.listenerCount(kind) > 1) {
+    if (process.listenerCount(kind) > 1 || (kind === "unhandledRejection" && !rejectionsThrow())) {
       dying = false;
       return;
     }
     console.error(error);
     process.exit(1);
   };
+}
+
+/** Whether Node, left alone, would crash on an unhandled rejection (`--unhandled-rejections`). */
+function rejectionsThrow(): boolean {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ");
+  const mode = /--unhandled-rejections[= ]([\w-]+)/.exec(flags)?.[1] ?? "throw";
+  if (mode === "warn-with-error-code") process.exitCode = 1;
+  return mode === "throw" || mode === "strict";
 }
 
 function onSignal(signal: NodeJS.Signals): void {

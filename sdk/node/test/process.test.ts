@@ -17,10 +17,11 @@ function runChild(
   mode: string,
   env: Record<string, string>,
   onStdout?: (line: string, kill: (s: NodeJS.Signals) => void) => void,
+  nodeFlags: string[] = [],
 ) {
   return new Promise<Run>((resolve) => {
     const start = Date.now();
-    const child = spawn(process.execPath, [CHILD, mode], {
+    const child = spawn(process.execPath, [...nodeFlags, CHILD, mode], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -70,6 +71,12 @@ describe("node process capture", () => {
       error_type: "TypeError",
       handled: false,
     });
+  });
+
+  it("respects --unhandled-rejections=warn: captured and delivered, but the process lives on", async () => {
+    const run = await runChild("reject", env(), undefined, ["--unhandled-rejections=warn"]);
+    expect(run.code).toBe(0);
+    expect(r.accepted.find((i) => i.type === "error")).toMatchObject({ message: "child rejected on purpose" });
   });
 
   it("flushes on SIGTERM, then dies of the signal as it would have", async () => {
