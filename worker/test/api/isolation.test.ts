@@ -1,0 +1,360 @@
+import { env } from "cloudflare:workers";
+import {
+  type Database,
+  errorGroups,
+  errorOccurrences,
+  events,
+  invites,
+  randomHex,
+  sessions,
+  sha256Hex,
+} from "@telemetry-tracker/db";
+import { SignJWT } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { withDatabase } from "../helpers/db.ts";
+import { addMember, createApiKey, createUser } from "../helpers/fixtures.ts";
+import { call, createWorld, json, sessionCookieFor, uniqueEmail } from "./helpers.ts";
+
+/**
+ * The tenant-isolation matrix: every /api route × {no cookie, forged cookie, member of another org,
+ * VIEWER, EDITOR, OWNER}. Each route gets its own world (so destructive routes run last, as OWNER,
+ * without disturbing the others), and each call a fresh session (so logout cannot leak across).
+ */
+
+async function seedTelemetry(db: Database, projectId: string) {
+  const now = new Date();
+  const [group] = await db
+    .insert(errorGroups)
+    .values({
+      projectId,
+      fingerprint: randomHex(8),
+      type: "TypeError",
+      message: "boom",
+      firstSeen: now,
+      lastSeen: now,
+      occurrences: 1,
+    })
+    .returning();
+  const eventId = crypto.randomUUID();
+  await db.insert(errorOccurrences).values({
+    projectId,
+    groupId: group.id,
+    eventId: crypto.randomUUID(),
+    timestamp: now,
+    app: "web",
+    type: "TypeError",
+    message: "boom",
+    sessionId: "sess-1",
+  });
+  await db
+    .insert(events)
+    .values({ projectId, eventId, name: "page_view", timestamp: now, app: "web", sessionId: "sess-1" });
+  const [session] = await db
+    .insert(sessions)
+    .values({ projectId, sessionId: "sess-1", app: "web", startedAt: now, lastSeenAt: now })
+    .returning();
+  return { issueId: group.id, eventId, sessionRowId: String(session.id) };
+}
+
+async function buildWorld() {
+  return withDatabase(async (db) => {
+    const world = await createWorld(db, { plan: "PRO" });
+    const telemetry = await seedTelemetry(db, world.project.id);
+    const otherTelemetry = await seedTelemetry(db, world.other.project.id);
+    const key = await createApiKey(db, world.project.id);
+    const target = await createUser(db, { email: uniqueEmail("target") });
+    await addMember(db, world.org.id, target.id, "EDITOR");
+    const [invite] = await db
+      .insert(invites)
+      .values({
+        orgId: world.org.id,
+        email: uniqueEmail("invited"),
+        role: "VIEWER",
+        tokenHash: await sha256Hex(randomHex(32)),
+        expiresAt: new Date(Date.now() + 86_400_000),
+      })
+      .returning();
+    return { ...world, ...telemetry, otherTelemetry, keyId: key.row.id, targetUserId: target.id, inviteId: invite.id };
+  });
+}
+type World = Awaited<ReturnType<typeof buildWorld>>;
+
+type Min = "ANY" | "VIEWER" | "EDITOR" | "OWNER";
+interface RouteSpec {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** OpenAPI-style path, as listed in /openapi.json. */
+  template: string;
+  path: (w: World) => string;
+  body?: () => unknown;
+  min: Min;
+  /** What an allowed caller gets (most routes: 200). */
+  ok?: number;
+}
+
+const p = (w: World) => `/api/projects/${w.project.id}`;
+const o = (w: World) => `/api/orgs/${w.org.id}`;
+
+const ROUTES: RouteSpec[] = [
+  { method: "GET", template: "/api/auth/me", path: () => "/api/auth/me", min: "ANY" },
+  {
+    method: "PATCH",
+    template: "/api/auth/me",
+    path: () => "/api/auth/me",
+    body: () => ({ displayName: "N" }),
+    min: "ANY",
+  },
+  { method: "GET", template: "/api/auth/sessions", path: () => "/api/auth/sessions", min: "ANY" },
+  { method: "DELETE", template: "/api/auth/sessions/others", path: () => "/api/auth/sessions/others", min: "ANY" },
+  {
+    method: "DELETE",
+    template: "/api/auth/sessions/{sessionId}",
+    path: () => `/api/auth/sessions/${crypto.randomUUID()}`,
+    min: "ANY",
+    ok: 404, // someone else's (or no) session: never found
+  },
+  { method: "POST", template: "/api/auth/logout", path: () => "/api/auth/logout", min: "ANY" },
+  {
+    method: "POST",
+    template: "/api/auth/change-password",
+    path: () => "/api/auth/change-password",
+    body: () => ({ currentPassword: "certainly wrong", newPassword: "whatever 12345" }),
+    min: "ANY",
+    ok: 403, // wrong current password; the point here is the 401s before it
+  },
+  { method: "GET", template: "/api/orgs", path: () => "/api/orgs", min: "ANY" },
+  {
+    method: "POST",
+    template: "/api/orgs",
+    path: () => "/api/orgs",
+    body: () => ({ name: "New org" }),
+    min: "ANY",
+    ok: 201,
+  },
+  { method: "GET", template: "/api/orgs/{orgId}", path: o, min: "VIEWER" },
+  { method: "PATCH", template: "/api/orgs/{orgId}", path: o, body: () => ({ name: "Renamed" }), min: "OWNER" },
+  { method: "DELETE", template: "/api/orgs/{orgId}", path: o, min: "OWNER" },
+  { method: "GET", template: "/api/orgs/{orgId}/projects", path: (w) => `${o(w)}/projects`, min: "VIEWER" },
+  {
+    method: "POST",
+    template: "/api/orgs/{orgId}/projects",
+    path: (w) => `${o(w)}/projects`,
+    body: () => ({ name: `P ${randomHex(4)}` }),
+    min: "OWNER",
+    ok: 201,
+  },
+  { method: "GET", template: "/api/orgs/{orgId}/members", path: (w) => `${o(w)}/members`, min: "VIEWER" },
+  {
+    method: "PATCH",
+    template: "/api/orgs/{orgId}/members/{userId}",
+    path: (w) => `${o(w)}/members/${w.targetUserId}`,
+    body: () => ({ role: "VIEWER" }),
+    min: "OWNER",
+  },
+  {
+    method: "DELETE",
+    template: "/api/orgs/{orgId}/members/{userId}",
+    path: (w) => `${o(w)}/members/${w.targetUserId}`,
+    min: "OWNER",
+  },
+  { method: "GET", template: "/api/orgs/{orgId}/invites", path: (w) => `${o(w)}/invites`, min: "VIEWER" },
+  {
+    method: "POST",
+    template: "/api/orgs/{orgId}/invites",
+    path: (w) => `${o(w)}/invites`,
+    body: () => ({ email: uniqueEmail("inv"), role: "VIEWER" }),
+    min: "OWNER",
+    ok: 201,
+  },
+  {
+    method: "DELETE",
+    template: "/api/orgs/{orgId}/invites/{inviteId}",
+    path: (w) => `${o(w)}/invites/${w.inviteId}`,
+    min: "OWNER",
+  },
+  { method: "GET", template: "/api/orgs/{orgId}/audit", path: (w) => `${o(w)}/audit`, min: "VIEWER" },
+  { method: "GET", template: "/api/projects/{projectId}", path: p, min: "VIEWER" },
+  { method: "PATCH", template: "/api/projects/{projectId}", path: p, body: () => ({ name: "Renamed" }), min: "EDITOR" },
+  { method: "DELETE", template: "/api/projects/{projectId}", path: p, min: "OWNER" },
+  { method: "GET", template: "/api/projects/{projectId}/context", path: (w) => `${p(w)}/context`, min: "VIEWER" },
+  { method: "GET", template: "/api/projects/{projectId}/keys", path: (w) => `${p(w)}/keys`, min: "VIEWER" },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/keys",
+    path: (w) => `${p(w)}/keys`,
+    body: () => ({ name: "k" }),
+    min: "EDITOR",
+    ok: 201,
+  },
+  {
+    method: "DELETE",
+    template: "/api/projects/{projectId}/keys/{keyId}",
+    path: (w) => `${p(w)}/keys/${w.keyId}`,
+    min: "OWNER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/overview",
+    path: (w) => `${p(w)}/overview?range=7d`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/issues",
+    path: (w) => `${p(w)}/issues?status=all`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/issues/{issueId}",
+    path: (w) => `${p(w)}/issues/${w.issueId}`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/issues/{issueId}/occurrences",
+    path: (w) => `${p(w)}/issues/${w.issueId}/occurrences`,
+    min: "VIEWER",
+  },
+  {
+    method: "PATCH",
+    template: "/api/projects/{projectId}/issues/{issueId}",
+    path: (w) => `${p(w)}/issues/${w.issueId}`,
+    body: () => ({ status: "resolved" }),
+    min: "EDITOR",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/events/names",
+    path: (w) => `${p(w)}/events/names`,
+    min: "VIEWER",
+  },
+  { method: "GET", template: "/api/projects/{projectId}/events", path: (w) => `${p(w)}/events`, min: "VIEWER" },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/events/{eventId}",
+    path: (w) => `${p(w)}/events/${w.eventId}`,
+    min: "VIEWER",
+  },
+  { method: "GET", template: "/api/projects/{projectId}/sessions", path: (w) => `${p(w)}/sessions`, min: "VIEWER" },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/sessions/{sessionRowId}",
+    path: (w) => `${p(w)}/sessions/${w.sessionRowId}`,
+    min: "VIEWER",
+  },
+  { method: "GET", template: "/api/projects/{projectId}/filters", path: (w) => `${p(w)}/filters`, min: "VIEWER" },
+  { method: "GET", template: "/api/projects/{projectId}/usage", path: (w) => `${p(w)}/usage`, min: "VIEWER" },
+];
+
+/** Routes outside the matrix and why; each is tested on its own (auth.test.ts, management.test.ts). */
+const PUBLIC_ROUTES = new Set([
+  "POST /api/auth/register", // public by design (closed unless first user, ALLOW_REGISTRATION or invite)
+  "POST /api/auth/login",
+  "POST /api/auth/forgot-password",
+  "POST /api/auth/reset-password",
+  "GET /api/invites/{token}", // the token is the credential
+  "POST /api/invites/{token}/accept", // signed-in user whose email matches the invite
+]);
+
+const RANK: Record<Exclude<Min, "ANY">, number> = { VIEWER: 1, EDITOR: 2, OWNER: 3 };
+type Actor = "none" | "forged" | "other-org" | "VIEWER" | "EDITOR" | "OWNER";
+const ACTORS: Actor[] = ["none", "forged", "other-org", "VIEWER", "EDITOR", "OWNER"];
+
+function expected(route: RouteSpec, actor: Actor): number {
+  if (actor === "none" || actor === "forged") return 401;
+  const ok = route.ok ?? 200;
+  if (route.min === "ANY") return ok;
+  if (actor === "other-org") return 404;
+  return RANK[actor] >= RANK[route.min] ? ok : 403;
+}
+
+async function cookieOf(w: World, actor: Actor): Promise<string | undefined> {
+  if (actor === "none") return undefined;
+  if (actor === "forged") {
+    const token = await new SignJWT({ sid: crypto.randomUUID() })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(w.members.OWNER.id)
+      .setIssuer("telemetry-tracker")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(`${env.SESSION_SECRET}-but-not-quite`));
+    return `tt_session=${token}`;
+  }
+  const userId = actor === "other-org" ? w.members.OUTSIDER.id : w.members[actor].id;
+  return withDatabase((db) => sessionCookieFor(db, userId));
+}
+
+describe.each(ROUTES)("$method $template", (route) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await buildWorld();
+  });
+
+  it.each(ACTORS)("as %s", async (actor) => {
+    const res = await call(route.path(w), {
+      method: route.method,
+      cookie: await cookieOf(w, actor),
+      body: route.body?.(),
+    });
+    const want = expected(route, actor);
+    const body = await res.text();
+    expect(res.status, body).toBe(want);
+    if (want >= 400) expect(JSON.parse(body).error.code).toBeTypeOf("string");
+    // Nothing of the world leaks to an outsider or an anonymous caller.
+    if (actor === "none" || actor === "forged" || (actor === "other-org" && route.min !== "ANY")) {
+      expect(body).not.toContain(w.org.name);
+      expect(body).not.toContain(w.project.slug);
+    }
+  });
+});
+
+describe("the matrix covers the whole /api surface", () => {
+  it("every /api route in the OpenAPI document is in the matrix or listed as public", async () => {
+    const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(await call("/openapi.json"));
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/"))
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const covered = new Set([...ROUTES.map((r) => `${r.method} ${r.template}`), ...PUBLIC_ROUTES]);
+    expect(documented.filter((r) => !covered.has(r))).toEqual([]);
+    expect([...covered].filter((r) => !documented.includes(r))).toEqual([]);
+  });
+});
+
+describe("IDOR: another tenant's ids through my own paths", () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await buildWorld();
+  });
+
+  it("answers 404 and changes nothing", async () => {
+    const cookie = w.members.OWNER.cookie;
+    const other = w.otherTelemetry;
+    const foreignKey = await withDatabase((db) => createApiKey(db, w.other.project.id));
+    const checks: Array<[string, string, unknown?]> = [
+      ["GET", `${p(w)}/issues/${other.issueId}`],
+      ["GET", `${p(w)}/issues/${other.issueId}/occurrences`],
+      ["PATCH", `${p(w)}/issues/${other.issueId}`, { status: "ignored" }],
+      ["GET", `${p(w)}/events/${other.eventId}`],
+      ["GET", `${p(w)}/sessions/${other.sessionRowId}`],
+      ["DELETE", `${p(w)}/keys/${foreignKey.row.id}`],
+      ["PATCH", `${o(w)}/members/${w.members.OUTSIDER.id}`, { role: "VIEWER" }],
+      ["DELETE", `${o(w)}/members/${w.members.OUTSIDER.id}`],
+      ["GET", `/api/projects/${w.other.project.id}`],
+      ["GET", `/api/orgs/${w.other.org.id}/audit`],
+    ];
+    for (const [method, path, body] of checks) {
+      const res = await call(path, { method, cookie, body });
+      if (method === "GET" && path.endsWith("/occurrences")) {
+        // The occurrence list is scoped by project: another project's group simply has none here.
+        expect(res.status, path).toBe(200);
+        expect((await json<{ occurrences: unknown[] }>(res)).occurrences).toEqual([]);
+        continue;
+      }
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const otherIssue = await call(`/api/projects/${w.other.project.id}/issues/${other.issueId}`, {
+      cookie: w.members.OUTSIDER.cookie,
+    });
+    expect((await json<{ issue: { status: string } }>(otherIssue)).issue.status).toBe("unresolved");
+  });
+});
