@@ -21,7 +21,39 @@ export interface AdmitRequest {
   publicId: string;
   /** The plan as the key record knew it; used until the meter learns a fresher one. */
   plan: Plan;
-  rows: BufferedRow[];
+  /**
+   * The rows as one JSON array, serialized by the Worker: the meter is the one serial point per
+   * project, so it should not parse or stringify what it only stores.
+   */
+  rowsJson: string;
+  rowCount: number;
+  /** Distinct `app` labels of the rows. */
+  apps: string[];
+  /** Events and errors: one unit each. */
+  chargeableRows: number;
+  /** `app\0session_id` of every session row; each one the meter has not seen costs a unit. */
+  sessionKeys: string[];
+}
+
+/** What the Worker sends the meter for a batch of rows. */
+export function prepareAdmission(
+  rows: BufferedRow[],
+  key: { projectId: string; publicId: string; plan: Plan },
+): AdmitRequest {
+  return {
+    projectId: key.projectId,
+    publicId: key.publicId,
+    plan: key.plan,
+    rowsJson: JSON.stringify(rows),
+    rowCount: rows.length,
+    apps: [...new Set(rows.map((row) => row.app))],
+    chargeableRows: rows.filter((row) => row.kind !== "session").length,
+    sessionKeys: rows.flatMap((row) => (row.kind === "session" ? [sessionKey(row.app, row.session_id)] : [])),
+  };
+}
+
+export function sessionKey(app: string, sessionId: string): string {
+  return `${app}\u0000${sessionId}`;
 }
 
 export type AdmitRefusal = "revoked_api_key" | "rate_limited" | "quota_exceeded" | "app_limit" | "buffer_full";
@@ -78,6 +110,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
   private lastFlushError: string | null = null;
   private consecutiveFailures = 0;
   private database: DatabaseHandle | undefined;
+  private flushing: Promise<number> | undefined;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -169,7 +202,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
         .toArray()
         .map((r) => r.app),
     );
-    const newApps = [...new Set(request.rows.map((row) => row.app))].filter((app) => !knownApps.has(app));
+    const newApps = request.apps.filter((app) => !knownApps.has(app));
     if (knownApps.size + newApps.length > limits.appLabels) {
       return {
         ok: false,
@@ -179,21 +212,12 @@ export class ProjectMeter extends DurableObject<Bindings> {
     }
 
     // Units: 1 per event and error, 1 per session the meter has not seen; updates and ends are free.
-    let units = 0;
     const newSessions = new Set<string>();
-    for (const row of request.rows) {
-      if (row.kind !== "session") {
-        units++;
-        continue;
-      }
-      const key = `${row.app}\u0000${row.session_id}`;
+    for (const key of request.sessionKeys) {
       if (newSessions.has(key)) continue;
-      const known = this.sql.exec("select 1 from known_sessions where key = ?", key).toArray().length > 0;
-      if (!known) {
-        newSessions.add(key);
-        units++;
-      }
+      if (this.sql.exec("select 1 from known_sessions where key = ?", key).toArray().length === 0) newSessions.add(key);
     }
+    const units = request.chargeableRows + newSessions.size;
 
     const quota = this.quotaState(plan, now);
     if (units > 0 && quota.used + units > quota.limit) {
@@ -206,10 +230,9 @@ export class ProjectMeter extends DurableObject<Bindings> {
       };
     }
 
-    const payload = JSON.stringify(request.rows);
     if (
-      this.bufferedRows + request.rows.length > this.bufferLimits.rows ||
-      this.bufferedBytes + payload.length > this.bufferLimits.bytes
+      this.bufferedRows + request.rowCount > this.bufferLimits.rows ||
+      this.bufferedBytes + request.rowsJson.length > this.bufferLimits.bytes
     ) {
       // Most likely Postgres has been unreachable for a while; the alarm keeps retrying.
       return {
@@ -225,7 +248,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
       const inserted = this.sql
         .exec<{ rows: number; bytes: number }>(
           "insert into buffer (row, bytes) select value, length(value) from json_each(?) returning 1 as rows, bytes",
-          payload,
+          request.rowsJson,
         )
         .toArray();
       for (const app of newApps) this.sql.exec("insert or ignore into app_labels (app) values (?)", app);
@@ -246,7 +269,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
     await this.ensureAlarm(now);
     return {
       ok: true,
-      accepted: request.rows.length,
+      accepted: request.rowCount,
       units,
       quota: { ...quota, used: quota.used + units, remaining: Math.max(0, quota.remaining - units) },
     };
@@ -298,8 +321,18 @@ export class ProjectMeter extends DurableObject<Bindings> {
     await handle?.close();
   }
 
-  /** Writes the oldest buffered batch to Postgres; returns how many rows it took off the buffer. */
-  async flushOnce(): Promise<number> {
+  /**
+   * Writes the oldest buffered batch to Postgres; returns how many rows it took off the buffer.
+   * One flush at a time: an alarm armed by an admit can fire while the previous one still awaits
+   * Postgres, and two flushes of the same rows would be harmless for the data but not for the counts.
+   */
+  flushOnce(): Promise<number> {
+    const run = (this.flushing ?? Promise.resolve(0)).catch(() => 0).then(() => this.flushOldestBatch());
+    this.flushing = run;
+    return run;
+  }
+
+  private async flushOldestBatch(): Promise<number> {
     const projectId = this.getMeta("project_id");
     if (!projectId) return 0;
     const batch: Array<{ seq: number; row: string; bytes: number }> = [];
@@ -320,15 +353,19 @@ export class ProjectMeter extends DurableObject<Bindings> {
 
     // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
     const lastSeq = batch.at(-1)?.seq ?? 0;
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec("delete from buffer where seq <= ?", lastSeq);
+    const deleted = this.ctx.storage.transactionSync(() => {
+      const removed = this.sql
+        .exec<{ bytes: number }>("delete from buffer where seq <= ? returning bytes", lastSeq)
+        .toArray();
       for (const { month, units } of dirtyUsage) {
         this.sql.exec("update usage set dirty = 0 where month = ? and units = ?", month, units);
       }
+      return removed;
     });
-    this.bufferedRows -= batch.length;
-    this.bufferedBytes -= bytes;
-    return batch.length;
+    // Counted from what was actually deleted, so the gauge cannot drift from the table.
+    this.bufferedRows -= deleted.length;
+    this.bufferedBytes -= deleted.reduce((sum, row) => sum + row.bytes, 0);
+    return deleted.length;
   }
 
   private async refreshPlan(projectId: string, now: number): Promise<void> {

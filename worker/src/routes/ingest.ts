@@ -9,7 +9,7 @@ import { toBufferedRows } from "../ingest/rows.ts";
 import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } from "../ingest/schemas.ts";
 import { describeError } from "../lib/logger.ts";
 import { meterFor } from "../meter/client.ts";
-import type { AdmitResult, QuotaState } from "../meter/project-meter.ts";
+import { type AdmitResult, prepareAdmission, type QuotaState } from "../meter/project-meter.ts";
 
 type IngestKind = "event" | "error" | "session" | "batch";
 
@@ -62,12 +62,7 @@ async function admit(c: Context<AppEnv>, key: KeyRecord, items: BatchItem[]) {
   const rows = await toBufferedRows(items, key);
   let result: AdmitResult;
   try {
-    result = await meterFor(c.env, key.projectId).admit({
-      projectId: key.projectId,
-      publicId: key.publicId,
-      plan: key.plan,
-      rows,
-    });
+    result = await meterFor(c.env, key.projectId).admit(prepareAdmission(rows, key));
   } catch (error) {
     // The object is overloaded or being reset; nothing was stored, so the client must retry.
     c.var.services.logger.warn("meter unavailable", describeError(error));
