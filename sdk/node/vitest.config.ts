@@ -1,3 +1,4 @@
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({ test: { environment: "node", testTimeout: 20_000 } });
+// The integration tests start the real stack (Postgres, migrations, wrangler dev): ~10 s on a busy machine.
+export default defineConfig({ test: { environment: "node", testTimeout: 60_000, hookTimeout: 60_000 } });

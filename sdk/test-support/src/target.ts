@@ -44,8 +44,8 @@ export async function startReceiverTarget(): Promise<IngestTarget> {
   }
 }
 
-// THE SWAP POINT (one line): integration tests call `startTarget()`. `TT_SDK_TARGET=worker` runs them
-// against the real Worker and Postgres (startLocalStack() from db/local/stack.ts); to make that the
-// default, replace the condition below with `startWorkerTarget`.
+// Integration tests call `startTarget()`: the real Worker and Postgres (startLocalStack() from
+// db/local/stack.ts) by default; `TT_SDK_TARGET=receiver` swaps in the in-process receiver for fast
+// iteration on the SDK alone.
 export const startTarget: () => Promise<IngestTarget> =
-  process.env.TT_SDK_TARGET === "worker" ? startWorkerTarget : startReceiverTarget;
+  process.env.TT_SDK_TARGET === "receiver" ? startReceiverTarget : startWorkerTarget;

@@ -21,10 +21,14 @@ export async function startWorkerTarget(): Promise<IngestTarget> {
   // Loaded lazily: only this target needs the database tooling, and its types live in db/.
   const stackModule = new URL("../../../db/local/stack.ts", import.meta.url).href;
   const { startLocalStack } = (await import(stackModule)) as {
-    startLocalStack: (o: { mode: "scratch"; vars?: Record<string, string> }) => Promise<Stack>;
+    startLocalStack: (o: { mode: "scratch"; databaseUrl?: string; vars?: Record<string, string> }) => Promise<Stack>;
   };
   const pg = (await import("pg")).default;
-  const stack = await startLocalStack({ mode: "scratch", vars: { FLUSH_DELAY_MS: "50" } });
+  const stack = await startLocalStack({
+    mode: "scratch",
+    databaseUrl: process.env.DATABASE_URL,
+    vars: { FLUSH_DELAY_MS: "50" },
+  });
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   const project = stack.demo.projectId;
