@@ -174,7 +174,13 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
         <A href={`${base()}/settings/account`} class="hide-phone muted small">
           {me()?.user.displayName ?? me()?.user.email ?? ""}
         </A>
-        <button type="button" onClick={() => void signOut()}>
+        <button
+          type="button"
+          onClick={async () => {
+            await signOut();
+            window.location.replace("/login?signedOut=1");
+          }}
+        >
           Sign out
         </button>
       </header>

@@ -15,6 +15,7 @@ import type {
   IssueSummary,
   Me,
   Member,
+  Occurrence,
   Org,
   Overview,
   Page,
@@ -30,7 +31,8 @@ import type {
  * All server access of the dashboard: `query` functions read, `action` functions change. Each runs
  * on the server ("use server") and calls the Worker's /api/* with the browser's cookie; components
  * never build API URLs themselves. Reads redirect to /login on 401; actions answer an Outcome so
- * forms can show the API's own message.
+ * forms can show the API's own message. The Worker's shapes are mapped to the pages' view shapes
+ * here, in one place.
  */
 
 /** The view filters every page shares, as they appear in the dashboard's URL. */
@@ -51,14 +53,112 @@ function qs(params: Record<string, string | number | undefined | null>): string 
   return text ? `?${text}` : "";
 }
 
+const RANGE_NAMES = new Set(["1h", "24h", "7d", "30d"]);
+
 function filterParams(filters: ViewFilters) {
+  const range = filters.range && RANGE_NAMES.has(filters.range) ? filters.range : "24h";
   return filters.from && filters.to
     ? { from: filters.from, to: filters.to, app: filters.app, environment: filters.env }
-    : { range: filters.range || "24h", app: filters.app, environment: filters.env };
+    : { range, app: filters.app, environment: filters.env };
 }
 
 function enc(value: string): string {
   return encodeURIComponent(value);
+}
+
+// ---------------------------------------------------------------- Worker shapes → view shapes
+
+interface WireIssue {
+  id: string;
+  type: string;
+  message: string;
+  culprit: string | null;
+  status: string;
+  regressed?: boolean;
+  occurrences?: number;
+  count?: number;
+  usersAffected?: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  lastRelease?: string | null;
+  app?: string | null;
+  environment?: string | null;
+}
+
+function toIssue(wire: WireIssue): IssueSummary {
+  return {
+    ...wire,
+    title: wire.message ? `${wire.type}: ${wire.message}` : wire.type,
+    status: wire.status as IssueStatus,
+    occurrences: wire.occurrences ?? wire.count ?? 0,
+  };
+}
+
+interface WireSession {
+  id: string;
+  sessionId: string;
+  app: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number;
+  errorCount: number;
+  userId: string | null;
+  anonymousId: string | null;
+  environment: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+}
+
+function toSession(wire: WireSession): SessionSummary {
+  const device = [wire.device, wire.os, wire.browser].filter(Boolean).join(" · ") || null;
+  return { ...wire, userId: wire.userId ?? wire.anonymousId, errors: wire.errorCount, device };
+}
+
+interface WireTotals {
+  events: number;
+  errors: number;
+  sessions: number;
+  activeUsers: number;
+}
+
+function toTotals(wire: WireTotals) {
+  return { events: wire.events, errors: wire.errors, sessions: wire.sessions, users: wire.activeUsers };
+}
+
+interface WireFrame {
+  file?: string | null;
+  function?: string | null;
+  line?: number | null;
+  column?: number | null;
+  in_app?: boolean;
+}
+
+interface WireOccurrence {
+  id: string;
+  timestamp: string;
+  message: string;
+  stack: string | null;
+  frames: WireFrame[] | null;
+  breadcrumbs: unknown[];
+  tags: Record<string, string>;
+  context: Record<string, unknown>;
+  userId: string | null;
+  anonymousId: string | null;
+  sessionId: string | null;
+  release: string | null;
+  app: string;
+  environment: string | null;
+}
+
+function toOccurrence(wire: WireOccurrence): Occurrence {
+  return {
+    ...wire,
+    userId: wire.userId ?? wire.anonymousId,
+    frames: (wire.frames ?? []).map((frame) => ({ ...frame, inApp: frame.in_app })),
+    breadcrumbs: wire.breadcrumbs as Occurrence["breadcrumbs"],
+  };
 }
 
 // ---------------------------------------------------------------- session and account
@@ -80,9 +180,8 @@ export const getMaybeMe = query(async () => {
 
 export const login = action(async (form: FormData) => {
   "use server";
-  const result = await mutateWorker<unknown>("POST", "/api/auth/login", {
+  const result = await mutateWorker<Me>("POST", "/api/auth/login", {
     body: { email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") },
-    relayCookies: true,
   });
   if (!result.ok) return result;
   const next = String(form.get("next") ?? "");
@@ -92,14 +191,13 @@ export const login = action(async (form: FormData) => {
 export const register = action(async (form: FormData) => {
   "use server";
   const inviteToken = String(form.get("inviteToken") ?? "") || undefined;
-  const result = await mutateWorker<unknown>("POST", "/api/auth/register", {
+  const result = await mutateWorker<Me>("POST", "/api/auth/register", {
     body: {
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
       displayName: String(form.get("displayName") ?? ""),
       ...(inviteToken ? { inviteToken } : {}),
     },
-    relayCookies: true,
   });
   if (!result.ok) return result;
   throw redirect(inviteToken ? "/" : "/onboarding");
@@ -107,8 +205,8 @@ export const register = action(async (form: FormData) => {
 
 export const logout = action(async () => {
   "use server";
-  await mutateWorker("POST", "/api/auth/logout", { body: {}, relayCookies: true });
-  throw redirect("/login?signedOut=1");
+  // The caller leaves with a full page load, so nothing private stays in memory or history.
+  return await mutateWorker<unknown>("POST", "/api/auth/logout", { body: {} });
 }, "logout");
 
 export const forgotPassword = action(async (form: FormData) => {
@@ -122,7 +220,6 @@ export const resetPassword = action(async (form: FormData) => {
   "use server";
   const result = await mutateWorker<unknown>("POST", "/api/auth/reset-password", {
     body: { token: String(form.get("token") ?? ""), password: String(form.get("password") ?? "") },
-    relayCookies: true,
   });
   if (!result.ok) return result;
   throw redirect("/login?reset=1");
@@ -142,7 +239,6 @@ export const changePassword = action(async (form: FormData) => {
       currentPassword: String(form.get("currentPassword") ?? ""),
       newPassword: String(form.get("newPassword") ?? ""),
     },
-    relayCookies: true,
   });
 }, "change-password");
 
@@ -166,10 +262,8 @@ export const revokeOtherAuthSessions = action(async () => {
 export const getInvitePreview = query(async (token: string) => {
   "use server";
   try {
-    return {
-      ok: true as const,
-      invite: await workerJson<{ invite: InvitePreview }>("GET", `/api/invites/${enc(token)}`),
-    };
+    const invite = await workerJson<InvitePreview>("GET", `/api/invites/${enc(token)}`);
+    return { ok: true as const, invite };
   } catch (error) {
     const message = error instanceof WorkerError ? error.message : "The invite could not be loaded";
     return { ok: false as const, message };
@@ -178,9 +272,8 @@ export const getInvitePreview = query(async (token: string) => {
 
 export const acceptInvite = action(async (token: string) => {
   "use server";
-  const result = await mutateWorker<{ orgId?: string }>("POST", `/api/invites/${enc(token)}/accept`, {
+  const result = await mutateWorker<{ orgId: string; role: Role }>("POST", `/api/invites/${enc(token)}/accept`, {
     body: {},
-    relayCookies: true,
   });
   if (!result.ok) return result;
   throw redirect("/");
@@ -190,7 +283,8 @@ export const acceptInvite = action(async (token: string) => {
 
 export const getOrgs = query(async () => {
   "use server";
-  return await readWorker<{ orgs: Org[] }>("/api/orgs");
+  const { organizations } = await readWorker<{ organizations: Org[] }>("/api/orgs");
+  return { orgs: organizations };
 }, "orgs");
 
 export const getProjects = query(async (orgId: string) => {
@@ -200,41 +294,58 @@ export const getProjects = query(async (orgId: string) => {
 
 export const getProjectContext = query(async (projectId: string) => {
   "use server";
-  return await readWorker<ProjectContext>(`/api/projects/${enc(projectId)}/context`);
+  const wire = await readWorker<{
+    project: Project;
+    organization: { id: string; name: string };
+    role: Role;
+    capabilities: Record<string, boolean>;
+    plan: ProjectContext["org"]["plan"];
+    usage: { month: string; units: number; quota: number };
+  }>(`/api/projects/${enc(projectId)}/context`);
+  const context: ProjectContext = {
+    project: wire.project,
+    org: { ...wire.organization, plan: wire.plan },
+    role: wire.role,
+    can: wire.capabilities,
+    usage: { month: wire.usage.month, used: wire.usage.units, limit: wire.usage.quota },
+  };
+  return context;
 }, "project-context");
 
 /** Where "/" should land: the first project of the first organization, or onboarding. */
 export const getHome = query(async () => {
   "use server";
-  const { orgs } = await readWorker<{ orgs: Org[] }>("/api/orgs");
-  for (const org of orgs) {
+  const { organizations } = await readWorker<{ organizations: Org[] }>("/api/orgs");
+  for (const org of organizations) {
     const { projects } = await readWorker<{ projects: Project[] }>(`/api/orgs/${enc(org.id)}/projects`);
     if (projects.length > 0) return `/projects/${projects[0].id}`;
   }
-  return "/onboarding";
+  return organizations.length > 0 ? `/onboarding?org=${organizations[0].id}` : "/onboarding";
 }, "home");
 
 export const createOrg = action(async (name: string) => {
   "use server";
-  return await mutateWorker<{ org: Org }>("POST", "/api/orgs", { body: { name } });
+  const result = await mutateWorker<Org>("POST", "/api/orgs", { body: { name } });
+  return result.ok ? { ok: true as const, data: { org: result.data } } : result;
 }, "create-org");
 
 export const renameOrg = action(async (orgId: string, name: string) => {
   "use server";
-  return await mutateWorker<{ org: Org }>("PATCH", `/api/orgs/${enc(orgId)}`, { body: { name } });
+  return await mutateWorker<Org>("PATCH", `/api/orgs/${enc(orgId)}`, { body: { name } });
 }, "rename-org");
 
 export const createProject = action(async (orgId: string, name: string, slug?: string) => {
   "use server";
-  return await mutateWorker<{ project: Project }>("POST", `/api/orgs/${enc(orgId)}/projects`, {
+  const result = await mutateWorker<Project>("POST", `/api/orgs/${enc(orgId)}/projects`, {
     body: slug ? { name, slug } : { name },
   });
+  return result.ok ? { ok: true as const, data: { project: result.data } } : result;
 }, "create-project");
 
 export const updateProject = action(
   async (projectId: string, patch: { name?: string; slug?: string; piiDenyKeys?: string[] }) => {
     "use server";
-    return await mutateWorker<{ project: Project }>("PATCH", `/api/projects/${enc(projectId)}`, { body: patch });
+    return await mutateWorker<Project>("PATCH", `/api/projects/${enc(projectId)}`, { body: patch });
   },
   "update-project",
 );
@@ -246,11 +357,13 @@ export const getKeys = query(async (projectId: string) => {
   return await readWorker<{ keys: ApiKey[] }>(`/api/projects/${enc(projectId)}/keys`);
 }, "keys");
 
+/** The full key is in this answer only; the Worker keeps a hash. */
 export const createKey = action(async (projectId: string, name: string, allowedApp?: string) => {
   "use server";
-  return await mutateWorker<{ key: ApiKey; secret?: string }>("POST", `/api/projects/${enc(projectId)}/keys`, {
+  const result = await mutateWorker<{ apiKey: ApiKey; key: string }>("POST", `/api/projects/${enc(projectId)}/keys`, {
     body: allowedApp ? { name, allowedApp } : { name },
   });
+  return result.ok ? { ok: true as const, data: { apiKey: result.data.apiKey, secret: result.data.key } } : result;
 }, "create-key");
 
 export const revokeKey = action(async (projectId: string, keyId: string) => {
@@ -282,7 +395,7 @@ export const getInvites = query(async (orgId: string) => {
 
 export const createInvite = action(async (orgId: string, email: string, role: Role) => {
   "use server";
-  return await mutateWorker<{ invite: Invite }>("POST", `/api/orgs/${enc(orgId)}/invites`, { body: { email, role } });
+  return await mutateWorker<Invite>("POST", `/api/orgs/${enc(orgId)}/invites`, { body: { email, role } });
 }, "create-invite");
 
 export const revokeInvite = action(async (orgId: string, inviteId: string) => {
@@ -292,7 +405,11 @@ export const revokeInvite = action(async (orgId: string, inviteId: string) => {
 
 export const getAudit = query(async (orgId: string, cursor?: string) => {
   "use server";
-  return await readWorker<Page<AuditEntry>>(`/api/orgs/${enc(orgId)}/audit${qs({ cursor })}`);
+  const wire = await readWorker<{ entries: AuditEntry[]; nextCursor: string | null }>(
+    `/api/orgs/${enc(orgId)}/audit${qs({ cursor, limit: 50 })}`,
+  );
+  const page: Page<AuditEntry> = { items: wire.entries, nextCursor: wire.nextCursor };
+  return page;
 }, "audit");
 
 // ---------------------------------------------------------------- reads
@@ -304,7 +421,25 @@ export const getFilterOptions = query(async (projectId: string) => {
 
 export const getOverview = query(async (projectId: string, filters: ViewFilters) => {
   "use server";
-  return await readWorker<Overview>(`/api/projects/${enc(projectId)}/overview${qs(filterParams(filters))}`);
+  const wire = await readWorker<{
+    window: { from: string; to: string; bucket: string };
+    totals: WireTotals;
+    previous: { totals: WireTotals };
+    series: Array<WireTotals & { t: string }>;
+    topErrorGroups: WireIssue[];
+    topEvents: { name: string; count: number }[];
+    recentSessions: WireSession[];
+  }>(`/api/projects/${enc(projectId)}/overview${qs(filterParams(filters))}`);
+  const overview: Overview = {
+    range: wire.window,
+    totals: toTotals(wire.totals),
+    previous: toTotals(wire.previous.totals),
+    series: wire.series.map((point) => ({ t: point.t, ...toTotals(point) })),
+    topIssues: wire.topErrorGroups.map(toIssue),
+    topEvents: wire.topEvents,
+    recentSessions: wire.recentSessions.map(toSession),
+  };
+  return overview;
 }, "overview");
 
 export interface IssueQuery extends ViewFilters {
@@ -325,26 +460,45 @@ export const getIssues = query(async (projectId: string, params: IssueQuery) => 
     release: params.release,
     cursor: params.cursor,
   });
-  return await readWorker<Page<IssueSummary>>(`/api/projects/${enc(projectId)}/issues${search}`);
+  const wire = await readWorker<{ issues: WireIssue[]; nextCursor: string | null }>(
+    `/api/projects/${enc(projectId)}/issues${search}`,
+  );
+  const page: Page<IssueSummary> = { items: wire.issues.map(toIssue), nextCursor: wire.nextCursor };
+  return page;
 }, "issues");
 
 export const getIssue = query(async (projectId: string, issueId: string) => {
   "use server";
-  return await readWorker<IssueDetail>(`/api/projects/${enc(projectId)}/issues/${enc(issueId)}`);
+  const wire = await readWorker<{
+    issue: WireIssue;
+    sessionsAffected: number;
+    counts: { t: string; count: number }[];
+    latestOccurrences: WireOccurrence[];
+  }>(`/api/projects/${enc(projectId)}/issues/${enc(issueId)}?range=30d`);
+  const detail: IssueDetail = {
+    ...toIssue(wire.issue),
+    sessionsAffected: wire.sessionsAffected,
+    hourly: wire.counts,
+    occurrencesList: wire.latestOccurrences.map(toOccurrence),
+  };
+  return detail;
 }, "issue");
 
 export const setIssueStatus = action(async (projectId: string, issueId: string, status: IssueStatus) => {
   "use server";
-  return await mutateWorker<unknown>("PATCH", `/api/projects/${enc(projectId)}/issues/${enc(issueId)}`, {
-    body: { status },
-  });
+  return await mutateWorker<{ id: string; status: IssueStatus; regressed: boolean }>(
+    "PATCH",
+    `/api/projects/${enc(projectId)}/issues/${enc(issueId)}`,
+    { body: { status } },
+  );
 }, "set-issue-status");
 
 export const getEventGroups = query(async (projectId: string, filters: ViewFilters) => {
   "use server";
-  return await readWorker<{ groups: EventGroup[] }>(
+  const wire = await readWorker<{ names: EventGroup[] }>(
     `/api/projects/${enc(projectId)}/events/names${qs(filterParams(filters))}`,
   );
+  return { groups: wire.names };
 }, "event-groups");
 
 export interface EventQuery extends ViewFilters {
@@ -360,45 +514,89 @@ export const getEvents = query(async (projectId: string, params: EventQuery) => 
     ...filterParams(params),
     name: params.name,
     propertyKey: params.prop,
-    propertyValue: params.value,
+    propertyValue: params.prop ? params.value : undefined,
     cursor: params.cursor,
   });
-  return await readWorker<Page<EventRow>>(`/api/projects/${enc(projectId)}/events${search}`);
+  const wire = await readWorker<{ events: EventRow[]; nextCursor: string | null }>(
+    `/api/projects/${enc(projectId)}/events${search}`,
+  );
+  const page: Page<EventRow> = { items: wire.events, nextCursor: wire.nextCursor };
+  return page;
 }, "events");
 
 export const getEvent = query(async (projectId: string, eventId: string) => {
   "use server";
-  return await readWorker<{ event: EventRow }>(`/api/projects/${enc(projectId)}/events/${enc(eventId)}`);
+  return { event: await readWorker<EventRow>(`/api/projects/${enc(projectId)}/events/${enc(eventId)}`) };
 }, "event");
 
 export const getSessions = query(async (projectId: string, params: ViewFilters & { cursor?: string }) => {
   "use server";
   const search = qs({ ...filterParams(params), cursor: params.cursor });
-  return await readWorker<Page<SessionSummary>>(`/api/projects/${enc(projectId)}/sessions${search}`);
+  const wire = await readWorker<{ sessions: WireSession[]; nextCursor: string | null }>(
+    `/api/projects/${enc(projectId)}/sessions${search}`,
+  );
+  const page: Page<SessionSummary> = { items: wire.sessions.map(toSession), nextCursor: wire.nextCursor };
+  return page;
 }, "sessions");
 
 export const getSession = query(async (projectId: string, sessionId: string) => {
   "use server";
-  return await readWorker<SessionDetail>(`/api/projects/${enc(projectId)}/sessions/${enc(sessionId)}`);
+  const wire = await readWorker<{
+    session: WireSession;
+    timeline: Array<{
+      kind: "event" | "error";
+      id: string;
+      timestamp: string;
+      name: string;
+      message: string | null;
+      groupId: string | null;
+      properties: Record<string, unknown> | null;
+    }>;
+    truncated: boolean;
+  }>(`/api/projects/${enc(projectId)}/sessions/${enc(sessionId)}`);
+  const detail: SessionDetail = {
+    ...toSession(wire.session),
+    truncated: wire.truncated,
+    timeline: wire.timeline.map((item) =>
+      item.kind === "error"
+        ? {
+            kind: "error" as const,
+            id: item.id,
+            timestamp: item.timestamp,
+            message: item.message ?? item.name,
+            issueId: item.groupId,
+          }
+        : {
+            kind: "event" as const,
+            id: item.id,
+            timestamp: item.timestamp,
+            name: item.name,
+            properties: item.properties ?? undefined,
+          },
+    ),
+  };
+  return detail;
 }, "session");
 
 export const getUsage = query(async (projectId: string) => {
   "use server";
-  return await readWorker<Usage>(`/api/projects/${enc(projectId)}/usage`);
+  const wire = await readWorker<{ quota: number; months: Usage["months"] }>(`/api/projects/${enc(projectId)}/usage`);
+  const usage: Usage = { limit: wire.quota, months: wire.months };
+  return usage;
 }, "usage");
 
 /** Billing answers 503 billing_not_configured until Stripe is set up: that is a state, not an error. */
 export const getBilling = query(async (orgId: string) => {
   "use server";
   try {
-    return {
-      configured: true,
-      ...(await workerJson<Omit<Billing, "configured">>("GET", `/api/orgs/${enc(orgId)}/billing`)),
-    };
+    const wire = await workerJson<Omit<Billing, "configured">>("GET", `/api/orgs/${enc(orgId)}/billing`);
+    const billing: Billing = { configured: true, ...wire };
+    return billing;
   } catch (error) {
-    if (error instanceof WorkerError && error.code === "billing_not_configured") {
-      const notConfigured: Billing = { configured: false, message: error.message };
-      return notConfigured;
+    // A 404 means this Worker has no billing routes at all, which for the page is the same state.
+    if (error instanceof WorkerError && (error.code === "billing_not_configured" || error.status === 404)) {
+      const billing: Billing = { configured: false, message: error.message };
+      return billing;
     }
     if (error instanceof WorkerError && error.status === 401) throw redirect("/login");
     throw new Error(error instanceof Error ? error.message : String(error));
@@ -432,9 +630,9 @@ export const getFirstActivity = query(async (projectId: string) => {
   "use server";
   const base = `/api/projects/${enc(projectId)}`;
   const [events, issues] = await Promise.all([
-    readWorker<Page<EventRow>>(`${base}/events?range=30d&limit=1`),
-    readWorker<Page<IssueSummary>>(`${base}/issues?range=30d&status=all&limit=1`),
+    readWorker<{ events: EventRow[] }>(`${base}/events?range=30d&limit=1`),
+    readWorker<{ issues: WireIssue[] }>(`${base}/issues?status=all&limit=1`),
   ]);
-  const first = events.items[0];
-  return { received: events.items.length > 0 || issues.items.length > 0, firstEventName: first?.name ?? null };
+  const first = events.events[0];
+  return { received: events.events.length > 0 || issues.issues.length > 0, firstEventName: first?.name ?? null };
 }, "first-activity");

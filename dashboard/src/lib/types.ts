@@ -23,6 +23,7 @@ export interface Org {
   name: string;
   plan: Plan;
   role: Role;
+  capabilities: Record<string, boolean>;
 }
 
 export interface Project {
@@ -45,13 +46,14 @@ export interface ProjectContext {
 export interface ApiKey {
   id: string;
   name: string;
-  publicId: string;
+  /** `tt_live_<publicId>_…`: what a person recognises the key by, never the secret. */
+  preview: string;
   allowedApp: string | null;
   createdAt: string;
   lastUsedAt: string | null;
+  expiresAt: string | null;
   revokedAt: string | null;
-  /** Present only in the answer to create. */
-  key?: string;
+  status: "active" | "revoked" | "expired";
 }
 
 export interface Member {
@@ -59,18 +61,16 @@ export interface Member {
   email: string;
   displayName: string;
   role: Role;
-  createdAt: string;
+  joinedAt: string;
 }
 
 export interface Invite {
   id: string;
   email: string;
   role: Role;
+  status: "pending" | "accepted" | "revoked" | "expired";
   expiresAt: string;
   createdAt: string;
-  /** Present only in the answer to create (development: the mailer only logs it). */
-  token?: string;
-  url?: string;
 }
 
 export interface InvitePreview {
@@ -141,8 +141,8 @@ export interface IssueSummary {
   regressed?: boolean;
   occurrences: number;
   usersAffected?: number;
-  firstSeen: string;
-  lastSeen: string;
+  firstSeen?: string;
+  lastSeen?: string;
   lastRelease?: string | null;
   app?: string | null;
   environment?: string | null;
@@ -184,8 +184,7 @@ export interface Occurrence {
 export interface IssueDetail extends IssueSummary {
   occurrencesList: Occurrence[];
   hourly: { t: string; count: number }[];
-  users: { userId: string; count: number }[];
-  sessions: { sessionId: string; count: number }[];
+  sessionsAffected: number;
 }
 
 export interface EventGroup {
@@ -225,8 +224,9 @@ export interface SessionSummary {
 export interface SessionDetail extends SessionSummary {
   timeline: Array<
     | { kind: "event"; id: string; name: string; timestamp: string; properties?: Record<string, unknown> }
-    | { kind: "error"; id: string; issueId?: string; message: string; timestamp: string }
+    | { kind: "error"; id: string; issueId?: string | null; message: string; timestamp: string }
   >;
+  truncated: boolean;
 }
 
 export interface FilterOptions {
@@ -241,7 +241,6 @@ export interface UsageMonth {
 }
 
 export interface Usage {
-  plan: Plan;
   limit: number;
   months: UsageMonth[];
 }

@@ -55,7 +55,7 @@ export default function Onboarding() {
       if (!project.ok) return setError(project.message);
       const key = await doCreateKey(project.data.project.id, "Default key");
       if (!key.ok) return setError(key.message);
-      const secret = key.data.secret ?? key.data.key.key ?? "";
+      const secret = key.data.secret;
       setDone({ projectId: project.data.project.id, apiKey: secret });
     } finally {
       setBusy(false);

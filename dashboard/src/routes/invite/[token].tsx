@@ -5,6 +5,7 @@ import { AuthCard, FormError } from "~/components/AuthCard";
 import { Boundary } from "~/components/states";
 import { acceptInvite, getInvitePreview, getMaybeMe, register } from "~/lib/api";
 import { formatDateTime } from "~/lib/format";
+import type { InvitePreview } from "~/lib/types";
 
 /** Shows which organization and role an invite grants before anyone accepts it. */
 export default function AcceptInvite() {
@@ -30,9 +31,7 @@ export default function AcceptInvite() {
               }
             >
               {(ok) => {
-                const invite = () =>
-                  (ok() as { invite: { invite: { orgName: string; email: string; role: string; expiresAt: string } } })
-                    .invite.invite;
+                const invite = () => (ok() as { invite: InvitePreview }).invite;
                 return (
                   <div class="stack-gap">
                     <dl class="kv">

@@ -89,7 +89,7 @@ export default function IssueDetail() {
   const canTriage = () => {
     const ctx = context();
     if (!ctx) return false;
-    return ctx.can?.triageIssues ?? ctx.can?.resolveIssues ?? ctx.role !== "VIEWER";
+    return ctx.can?.resolveIssues ?? ctx.role !== "VIEWER";
   };
   const change = (status: IssueStatus) => void setStatus(params.projectId, params.issueId, status);
   const failure = () => {
@@ -164,11 +164,11 @@ export default function IssueDetail() {
                 </section>
                 <section class="card kpi">
                   <div class="muted small">Users affected</div>
-                  <div class="value">{formatCount(data().usersAffected ?? data().users.length)}</div>
+                  <div class="value">{formatCount(data().usersAffected ?? 0)}</div>
                 </section>
                 <section class="card kpi">
                   <div class="muted small">Sessions affected</div>
-                  <div class="value">{formatCount(data().sessions.length)}</div>
+                  <div class="value">{formatCount(data().sessionsAffected)}</div>
                 </section>
               </div>
               <Show when={data().hourly.length > 0}>
@@ -211,42 +211,6 @@ export default function IssueDetail() {
                   {(occurrence) => <OccurrenceView occurrence={occurrence()} />}
                 </Show>
               </section>
-              <div class="grid two">
-                <section class="card">
-                  <h2>Affected users</h2>
-                  <Show
-                    when={data().users.length > 0}
-                    fallback={<p class="muted">No user ids were sent with these errors.</p>}
-                  >
-                    <ul>
-                      <For each={data().users}>
-                        {(user) => (
-                          <li>
-                            {user.userId} <span class="muted small">({user.count})</span>
-                          </li>
-                        )}
-                      </For>
-                    </ul>
-                  </Show>
-                </section>
-                <section class="card">
-                  <h2>Affected sessions</h2>
-                  <Show
-                    when={data().sessions.length > 0}
-                    fallback={<p class="muted">No session ids were sent with these errors.</p>}
-                  >
-                    <ul>
-                      <For each={data().sessions}>
-                        {(session) => (
-                          <li class="mono">
-                            {session.sessionId} <span class="muted small">({session.count})</span>
-                          </li>
-                        )}
-                      </For>
-                    </ul>
-                  </Show>
-                </section>
-              </div>
             </>
           )}
         </Show>

@@ -35,7 +35,7 @@ export default function Keys() {
                 String(form.get("allowedApp") ?? "") || undefined,
               );
               if (result.ok) {
-                setSecret(result.data.secret ?? result.data.key.key);
+                setSecret(result.data.secret);
                 formElement.reset();
               }
             }}
@@ -94,17 +94,15 @@ export default function Keys() {
                   {(key) => (
                     <tr data-testid="key-row" data-key-name={key.name}>
                       <td>{key.name}</td>
-                      <td class="mono small">tt_live_{key.publicId}_…</td>
+                      <td class="mono small">{key.preview}</td>
                       <td class="hide-phone">{key.allowedApp ?? "any"}</td>
                       <td class="hide-phone">{formatDateTime(key.createdAt)}</td>
                       <td>{formatRelative(key.lastUsedAt)}</td>
                       <td>
-                        <span class={`badge ${key.revokedAt ? "unresolved" : "resolved"}`}>
-                          {key.revokedAt ? "revoked" : "active"}
-                        </span>
+                        <span class={`badge ${key.status === "active" ? "resolved" : "unresolved"}`}>{key.status}</span>
                       </td>
                       <td>
-                        <Show when={canRevoke() && !key.revokedAt}>
+                        <Show when={canRevoke() && key.status === "active"}>
                           <button
                             type="button"
                             class="danger"

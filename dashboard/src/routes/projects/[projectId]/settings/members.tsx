@@ -1,5 +1,5 @@
 import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { FormError } from "~/components/AuthCard";
 import {
   changeMemberRole,
@@ -31,7 +31,6 @@ export default function Members() {
   const remove = useAction(removeMember);
   const removing = useSubmission(removeMember);
   const revoke = useAction(revokeInvite);
-  const [link, setLink] = createSignal<string>();
   return (
     <div class="stack-gap">
       <section class="card">
@@ -103,18 +102,12 @@ export default function Members() {
               event.preventDefault();
               const formElement = event.currentTarget;
               const form = new FormData(formElement);
-              setLink(undefined);
               const result = await invite(
                 orgId()!,
                 String(form.get("email") ?? ""),
                 String(form.get("role") ?? "VIEWER") as Role,
               );
-              if (result.ok) {
-                formElement.reset();
-                const created = result.data.invite;
-                const url = created.url ?? (created.token ? `${location.origin}/invite/${created.token}` : undefined);
-                setLink(url);
-              }
+              if (result.ok) formElement.reset();
             }}
           >
             <label>
@@ -136,17 +129,10 @@ export default function Members() {
           <FormError result={inviting.result} />
           <Show when={(inviting.result as { ok?: boolean } | undefined)?.ok}>
             <p class="ok-text" role="status">
-              Invitation sent. It is valid for 7 days.
+              Invitation sent by mail. The link is valid for 7 days.
             </p>
           </Show>
-          <Show when={link()}>
-            <p class="small">
-              Invite link:{" "}
-              <span class="secret" data-testid="invite-link">
-                {link()}
-              </span>
-            </p>
-          </Show>
+
           <h3 style={{ "margin-top": "1rem" }}>Pending invites</h3>
           <Show when={(invites()?.length ?? 0) > 0} fallback={<p class="muted">No pending invites.</p>}>
             <table>

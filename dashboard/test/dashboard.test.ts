@@ -1,0 +1,253 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { eventually, ingest, launchBrowser, newContext, screenshot, takeOverInviteToken } from "./helpers.ts";
+
+/**
+ * The dashboard as a person uses it, in Chromium, against the production build on `wrangler pages
+ * dev`, a real Worker and Postgres. The tests run in order and share the account they create.
+ */
+const env = inject("env");
+const run = Date.now().toString(36);
+const owner = { email: `owner-${run}@example.com`, password: "correct horse battery", name: "Olive Owner" };
+const viewer = { email: `viewer-${run}@example.com`, password: "viewer password 1", name: "Victor Viewer" };
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let projectId = "";
+let apiKey = "";
+let issuePath = "";
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  context = await newContext(browser, env);
+  page = await context.newPage();
+});
+
+afterEach(async (context) => {
+  // A failing test leaves a picture and the page text behind, to read what the person would have seen.
+  if (context.task.result?.state === "fail" && page) {
+    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    await screenshot(page, `FAILED-${name}`).catch(() => {});
+    console.error(
+      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
+    );
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function textOf(selector: string): Promise<string> {
+  return ((await page.textContent(selector)) ?? "").trim();
+}
+
+describe("dashboard", () => {
+  test("register, onboarding, and a curl'd event appears on the overview", async () => {
+    await page.goto("/register");
+    await page.fill("input[name=displayName]", owner.name);
+    await page.fill("input[name=email]", owner.email);
+    await page.fill("input[name=password]", owner.password);
+    await page.click("button[type=submit]");
+    await page.waitForURL("**/onboarding");
+
+    const cookies = await context.cookies();
+    const session = cookies.find((cookie) => cookie.httpOnly);
+    expect(session, "a session cookie readable by no script").toBeDefined();
+
+    await page.fill("input[name=orgName]", `Acme ${run}`);
+    await page.fill("input[name=projectName]", "Web app");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("[data-testid=new-api-key]");
+    apiKey = await textOf("[data-testid=new-api-key]");
+    expect(apiKey).toMatch(/^tt_live_[0-9a-f]+_[0-9a-f]+$/);
+    expect(await textOf("pre[data-snippet]")).toContain(apiKey);
+    await page.click("a[role=tab]:has-text('curl')");
+    expect(await textOf("pre[data-snippet]")).toContain(`${env.workerUrl}/ingest/event`);
+    expect(await textOf("[data-testid=first-event]")).toContain("Waiting for your first event");
+    await screenshot(page, "onboarding");
+
+    const response = await ingest(env, "event", apiKey, {
+      name: "signup_completed",
+      app: "web",
+      properties: { plan: "pro" },
+    });
+    expect(response.status).toBe(202);
+    await page.waitForSelector("[data-testid=first-event]:has-text('Your first event arrived')", { timeout: 30_000 });
+    await page.click("[data-testid=first-event] a");
+    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
+    projectId = new URL(page.url()).pathname.split("/")[2];
+    // The overview's totals come from hourly rollups, which may trail the raw rows by a moment.
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("section[aria-label=Events] .value");
+      return (await textOf("section[aria-label=Events] .value")) === "1";
+    });
+    expect(await page.textContent("main")).toContain("signup_completed");
+    await page.waitForSelector(".chart .uplot");
+    await screenshot(page, "overview");
+  });
+
+  test("an error sent twice is one issue with two occurrences; resolved, then again, it is a regression", async () => {
+    const error = {
+      app: "web",
+      environment: "production",
+      release: "web@1.0.0",
+      type: "TypeError",
+      message: "Cannot read properties of undefined (reading 'id')",
+      stack:
+        "TypeError: Cannot read properties of undefined (reading 'id')\n    at loadUser (https://app.example.com/src/user.js:10:5)\n    at main (https://app.example.com/src/main.js:3:1)",
+      breadcrumbs: [{ category: "navigation", message: "/settings" }],
+      tags: { feature: "profile" },
+      user_id: "user-1",
+      session_id: `s-${run}`,
+    };
+    for (let i = 0; i < 2; i++) expect((await ingest(env, "error", apiKey, error)).status).toBe(202);
+    await ingest(env, "session", apiKey, {
+      session_id: `s-${run}`,
+      app: "web",
+      user_id: "user-1",
+      browser: "Chrome",
+      os: "Linux",
+    });
+
+    await page.goto(`/projects/${projectId}/issues`);
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("main h1");
+      return (await page.locator("[data-testid=issue-row]").count()) === 1;
+    });
+    await screenshot(page, "issues");
+    await page.click("[data-testid=issue-row] a");
+    await page.waitForSelector("[data-testid=issue-occurrences]");
+    expect(await textOf("[data-testid=issue-occurrences]")).toBe("2");
+    expect(await textOf("[data-testid=issue-status]")).toBe("unresolved");
+    expect(await page.textContent("main")).toContain("loadUser");
+    issuePath = new URL(page.url()).pathname;
+    await screenshot(page, "issue-detail");
+
+    await page.click("button:has-text('Resolve')");
+    await page.waitForSelector("[data-testid=issue-status]:has-text('resolved')");
+
+    expect((await ingest(env, "error", apiKey, error)).status).toBe(202);
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("[data-testid=issue-status]");
+      return (
+        (await textOf("[data-testid=issue-status]")) === "unresolved" &&
+        (await page.locator("[data-testid=issue-regression]").count()) === 1
+      );
+    });
+    expect(await textOf("[data-testid=issue-occurrences]")).toBe("3");
+  });
+
+  test("events and sessions pages list what was sent", async () => {
+    await ingest(env, "event", apiKey, {
+      name: "button_clicked",
+      app: "web",
+      session_id: `s-${run}`,
+      properties: { button: "save" },
+    });
+    await page.goto(`/projects/${projectId}/events`);
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("main h1");
+      return (await page.locator("[data-testid=event-group]").count()) === 2;
+    });
+    expect(await page.textContent("main")).toContain("button_clicked");
+    await screenshot(page, "events");
+
+    await page.goto(`/projects/${projectId}/sessions`);
+    await page.waitForSelector("[data-testid=session-row]");
+    await screenshot(page, "sessions");
+    await page.click("[data-testid=session-row] a");
+    await page.waitForSelector("ol.timeline li");
+    expect(await page.textContent("main")).toContain("button_clicked");
+    await screenshot(page, "session-detail");
+  });
+
+  test("a key created and revoked in settings is refused at ingest", async () => {
+    await page.goto(`/projects/${projectId}/settings/keys`);
+    await page.fill("input[name=name]", "Temporary");
+    await page.click("button:has-text('Create key')");
+    await page.waitForSelector("[data-testid=new-api-key]");
+    const temporary = await textOf("[data-testid=new-api-key]");
+    expect((await ingest(env, "event", temporary, { name: "with_temp_key", app: "web" })).status).toBe(202);
+    await screenshot(page, "settings-keys");
+
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.click("[data-key-name=Temporary] button:has-text('Revoke')");
+    await page.waitForSelector("[data-key-name=Temporary] .badge:has-text('revoked')");
+    await eventually(
+      async () => (await ingest(env, "event", temporary, { name: "after_revoke", app: "web" })).status === 401,
+      10_000,
+    );
+    expect((await ingest(env, "event", apiKey, { name: "other_key_still_works", app: "web" })).status).toBe(202);
+
+    await page.goto(`/projects/${projectId}/settings`);
+    await page.waitForSelector("input[name=slug]");
+    await screenshot(page, "settings");
+    await page.goto(`/projects/${projectId}/settings/billing`);
+    await page.waitForSelector("[data-testid=billing-not-configured]");
+  });
+
+  test("an invited VIEWER accepts in a second browser, sees no resolve button, and a forged resolve is refused", async () => {
+    await page.goto(`/projects/${projectId}/settings/members`);
+    await page.fill("input[name=email]", viewer.email);
+    await page.selectOption("select[name=role]", "VIEWER");
+    await page.click("button:has-text('Send invite')");
+    await page.waitForSelector("text=Invitation sent");
+    const token = await takeOverInviteToken(env, viewer.email);
+
+    const second = await newContext(browser, env);
+    try {
+      const invitee = await second.newPage();
+      await invitee.goto(`/invite/${token}`);
+      await invitee.waitForSelector("[data-testid=invite-org]");
+      expect(await invitee.textContent("[data-testid=invite-org]")).toBe(`Acme ${run}`);
+      expect(await invitee.textContent("[data-testid=invite-role]")).toBe("VIEWER");
+      await invitee.fill("input[name=displayName]", viewer.name);
+      await invitee.fill("input[name=password]", viewer.password);
+      await invitee.click("button:has-text('Create account and join')");
+      await invitee.waitForURL(/\/projects\/[0-9a-f-]+/);
+
+      await invitee.goto(issuePath);
+      await invitee.waitForSelector("[data-testid=issue-status]");
+      expect(await invitee.locator("button:has-text('Resolve')").count()).toBe(0);
+      expect(await invitee.locator("button:has-text('Reopen')").count()).toBe(0);
+
+      // A forged request with the viewer's own session, straight at the API, is refused there.
+      const cookie = (await second.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+      const issueId = issuePath.split("/").pop();
+      const forged = await fetch(`${env.workerUrl}/api/projects/${projectId}/issues/${issueId}`, {
+        method: "PATCH",
+        headers: { cookie, origin: env.dashboardUrl, "content-type": "application/json" },
+        body: JSON.stringify({ status: "resolved" }),
+      });
+      expect(forged.status).toBe(403);
+      expect(((await forged.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+    } finally {
+      await second.close();
+    }
+    await page.reload();
+    await page.waitForSelector("[data-testid=member-row]");
+    expect(await page.locator("[data-testid=member-row]").count()).toBe(2);
+    await screenshot(page, "settings-members");
+  });
+
+  test("sign out clears the session, and Back shows nothing private", async () => {
+    await page.goto(`/projects/${projectId}/settings/account`);
+    await page.waitForSelector("input[name=displayName]");
+    await page.click("button:has-text('Sign out')");
+    await page.waitForURL("**/login?signedOut=1");
+    expect((await context.cookies()).filter((cookie) => cookie.httpOnly)).toHaveLength(0);
+    await page.goBack();
+    await page.waitForLoadState("networkidle");
+    await page.waitForURL(/\/login/);
+    expect(await page.textContent("body")).not.toContain(owner.email);
+    const direct = await page.goto(`/projects/${projectId}`);
+    expect(direct?.ok()).toBe(true);
+    await page.waitForURL(/\/login/);
+  });
+});

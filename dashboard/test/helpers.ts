@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { CHROMIUM, type TestEnv } from "./global-setup.ts";
+
+export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/dashboard/", import.meta.url));
+
+export async function launchBrowser(): Promise<Browser> {
+  // launch() starts from a fresh, empty profile every time.
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function newContext(browser: Browser, env: TestEnv): Promise<BrowserContext> {
+  return await browser.newContext({ baseURL: env.dashboardUrl, viewport: { width: 1280, height: 900 } });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+/** Sends telemetry the way an SDK does: the public ingest endpoint with a project key. */
+export async function ingest(env: TestEnv, kind: "event" | "error" | "session", apiKey: string, body: unknown) {
+  return await fetch(`${env.workerUrl}/ingest/${kind}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Polls a page action until the check passes: telemetry reaches Postgres after the meter's flush. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000, stepMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+/**
+ * The invite mail only exists in the Worker's development log, which a test cannot read; so the
+ * test plays the mail: it gives the invite (created through the UI) a token it knows, stored as
+ * the Worker stores it (SHA-256), and follows that link as the invitee would.
+ */
+export async function takeOverInviteToken(env: TestEnv, email: string): Promise<string> {
+  const token = randomBytes(32).toString("hex");
+  const client = new pg.Client({ connectionString: env.databaseUrl });
+  await client.connect();
+  try {
+    const result = await client.query(
+      "update invites set token_hash = $1 where email = $2 and accepted_at is null and revoked_at is null",
+      [createHash("sha256").update(token).digest("hex"), email],
+    );
+    if (result.rowCount !== 1) throw new Error(`expected one pending invite for ${email}, found ${result.rowCount}`);
+  } finally {
+    await client.end();
+  }
+  return token;
+}
