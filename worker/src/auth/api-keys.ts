@@ -103,7 +103,8 @@ export function extractApiKey(request: Request): string | null {
  */
 export async function authenticateApiKey(env: Bindings, db: () => Database, request: Request): Promise<KeyRecord> {
   const presented = extractApiKey(request);
-  if (!presented) throw new ApiError("missing_api_key", "Send the project API key as `Authorization: Bearer tt_live_…`");
+  if (!presented)
+    throw new ApiError("missing_api_key", "Send the project API key as `Authorization: Bearer tt_live_…`");
   const parsed = parseApiKey(presented);
   if (!parsed) throw new ApiError("invalid_api_key", "The API key is malformed");
 
