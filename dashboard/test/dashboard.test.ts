@@ -1,6 +1,15 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { eventually, ingest, launchBrowser, newContext, screenshot, takeOverInviteToken } from "./helpers.ts";
+import {
+  eventually,
+  ingest,
+  launchBrowser,
+  measureJs,
+  newContext,
+  screenshot,
+  takeOverInviteToken,
+  writeArtifact,
+} from "./helpers.ts";
 
 /**
  * The dashboard as a person uses it, in Chromium, against the production build on `wrangler pages
@@ -87,6 +96,16 @@ describe("dashboard", () => {
     expect(await page.textContent("main")).toContain("signup_completed");
     await page.waitForSelector(".chart .uplot");
     await screenshot(page, "overview");
+
+    // The JavaScript budget (≤ 150 KB gzip) for the first page a visitor and a member load.
+    const sizes = {
+      login: await measureJs(context, "/login"),
+      overview: await measureJs(context, `/projects/${projectId}`),
+    };
+    writeArtifact("js-size.json", sizes);
+    console.log(`first-page JS (gzip): login ${sizes.login.gzipBytes} B, overview ${sizes.overview.gzipBytes} B`);
+    expect(sizes.login.gzipBytes).toBeLessThan(150 * 1024);
+    expect(sizes.overview.gzipBytes).toBeLessThan(150 * 1024);
   });
 
   test("an error sent twice is one issue with two occurrences; resolved, then again, it is a regression", async () => {

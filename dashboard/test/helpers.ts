@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM, type TestEnv } from "./global-setup.ts";
@@ -72,4 +73,30 @@ export async function takeOverInviteToken(env: TestEnv, email: string): Promise<
     await client.end();
   }
   return token;
+}
+
+/** Loads `path` in a fresh page and sums the gzip size of every script it fetched. */
+export async function measureJs(
+  context: BrowserContext,
+  path: string,
+): Promise<{ files: number; rawBytes: number; gzipBytes: number }> {
+  const page = await context.newPage();
+  const bodies: Promise<Buffer>[] = [];
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") bodies.push(response.body().catch(() => Buffer.alloc(0)));
+  });
+  await page.goto(path);
+  await page.waitForLoadState("networkidle");
+  const all = await Promise.all(bodies);
+  await page.close();
+  return {
+    files: all.length,
+    rawBytes: all.reduce((sum, body) => sum + body.length, 0),
+    gzipBytes: all.reduce((sum, body) => sum + gzipSync(body).length, 0),
+  };
+}
+
+export function writeArtifact(name: string, data: unknown): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(`${ARTIFACTS}${name}`, `${JSON.stringify(data, null, 2)}\n`);
 }

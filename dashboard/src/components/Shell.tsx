@@ -34,7 +34,13 @@ function FilterBar(props: { projectId: string }) {
             } else setParams({ range, from: undefined, to: undefined, cursor: undefined });
           }}
         >
-          <For each={RANGES}>{(range) => <option value={range.value}>{range.label}</option>}</For>
+          <For each={RANGES}>
+            {(range) => (
+              <option value={range.value} selected={(custom() ? "custom" : filters().range) === range.value}>
+                {range.label}
+              </option>
+            )}
+          </For>
         </select>
       </label>
       <Show when={custom()}>
@@ -67,7 +73,13 @@ function FilterBar(props: { projectId: string }) {
           onChange={(event) => setParams({ app: event.currentTarget.value || undefined, cursor: undefined })}
         >
           <option value="">All apps</option>
-          <For each={options()?.apps ?? []}>{(app) => <option value={app}>{app}</option>}</For>
+          <For each={options()?.apps ?? []}>
+            {(app) => (
+              <option value={app} selected={filters().app === app}>
+                {app}
+              </option>
+            )}
+          </For>
         </select>
       </label>
       <label>
@@ -78,7 +90,13 @@ function FilterBar(props: { projectId: string }) {
           onChange={(event) => setParams({ env: event.currentTarget.value || undefined, cursor: undefined })}
         >
           <option value="">All environments</option>
-          <For each={options()?.environments ?? []}>{(env) => <option value={env}>{env}</option>}</For>
+          <For each={options()?.environments ?? []}>
+            {(env) => (
+              <option value={env} selected={filters().env === env}>
+                {env}
+              </option>
+            )}
+          </For>
         </select>
       </label>
     </form>
@@ -144,7 +162,13 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
             else void switchOrg(value);
           }}
         >
-          <For each={orgs()?.orgs ?? []}>{(org) => <option value={org.id}>{org.name}</option>}</For>
+          <For each={orgs()?.orgs ?? []}>
+            {(org) => (
+              <option value={org.id} selected={org.id === context()?.org.id}>
+                {org.name}
+              </option>
+            )}
+          </For>
           <option value="__new">+ New organization</option>
         </select>
         <select
@@ -157,7 +181,13 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
             else navigate(withFilters(`/projects/${value}`));
           }}
         >
-          <For each={projects() ?? []}>{(project) => <option value={project.id}>{project.name}</option>}</For>
+          <For each={projects() ?? []}>
+            {(project) => (
+              <option value={project.id} selected={project.id === props.projectId}>
+                {project.name}
+              </option>
+            )}
+          </For>
           <Show when={context()?.can?.manageProjects ?? context()?.role === "OWNER"}>
             <option value="__new">+ New project</option>
           </Show>

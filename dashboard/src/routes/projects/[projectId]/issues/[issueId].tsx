@@ -173,9 +173,9 @@ export default function IssueDetail() {
               </div>
               <Show when={data().hourly.length > 0}>
                 <section class="card">
-                  <h2>Occurrences per hour</h2>
+                  <h2>Occurrences, last 30 days</h2>
                   <TimeChart
-                    label="Occurrences per hour"
+                    label="Occurrences over the last 30 days"
                     height={160}
                     times={data().hourly.map((point) => new Date(point.t).getTime() / 1000)}
                     series={[
