@@ -110,5 +110,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await stopProcessGroup(pages);
     await stack.stop();
+    for (const dir of [`test-state-${process.pid}`, `pages-state-${process.pid}`]) {
+      rmSync(`${DASHBOARD_DIR}.wrangler/${dir}`, { recursive: true, force: true });
+    }
   };
 }
