@@ -50,3 +50,38 @@ export const projectDimensions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.kind, t.value] })],
 );
+
+/** Events, errors and sessions started per project and UTC hour: the overview's series and totals. */
+export const projectCountsHourly = pgTable(
+  "project_counts_hourly",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    events: bigint("events", { mode: "number" }).notNull().default(0),
+    errors: bigint("errors", { mode: "number" }).notNull().default(0),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour] })],
+);
+
+/** Which user (or anonymous) ids started a session on a UTC day: feeds `projectUsersDaily`. */
+export const sessionUsersDaily = pgTable(
+  "session_users_daily",
+  {
+    projectId: projectRef(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    userKey: text("user_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day, t.userKey] })],
+);
+
+/** Distinct users with a session started per UTC day: the 30-day overview's active-users series. */
+export const projectUsersDaily = pgTable(
+  "project_users_daily",
+  {
+    projectId: projectRef(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    users: bigint("users", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day] })],
+);

@@ -128,6 +128,25 @@ describe("overview", () => {
     expect(o.recentSessions.map((s) => s.sessionId)).toEqual(["s3", "s2", "s1"]);
   });
 
+  it("30d: daily buckets (rollups) agree with the raw data", async () => {
+    const o = await get<{
+      window: { bucket: string };
+      totals: Record<string, number>;
+      series: Array<Record<string, number | string>>;
+      topErrorGroups: Array<{ type: string; count: number }>;
+    }>(`${base()}/overview?range=30d`);
+    expect(o.window.bucket).toBe("1d");
+    expect(o.topErrorGroups.map((g) => [g.type, g.count])).toEqual([
+      ["TypeError", 3],
+      ["RangeError", 1],
+    ]);
+    expect(o.totals).toEqual({ events: 30, errors: 4, sessions: 3, activeUsers: 3 });
+    const users = o.series.reduce((acc, b) => acc + Number(b.activeUsers), 0);
+    // Per-day distinct users: 3 unless the sessions straddle UTC midnight.
+    expect(users).toBeGreaterThanOrEqual(3);
+    expect(o.series.reduce((acc, b) => acc + Number(b.events), 0)).toBe(30);
+  });
+
   it("1h: 5-minute buckets from the raw tables count only the last hour", async () => {
     const o = await get<{ window: { bucket: string; from: string }; totals: Record<string, number> }>(
       `${base()}/overview?range=1h`,
@@ -312,6 +331,51 @@ describe("sessions", () => {
       cookie: w.members.OUTSIDER.cookie,
     });
     expect(foreign.status).toBe(404);
+  });
+});
+
+describe("rollups under deletes (retention)", () => {
+  it("decrement counts and recompute daily users when rows are deleted", async () => {
+    const { events, sessions } = await import("@telemetry-tracker/db");
+    const { and, eq, sql } = await import("drizzle-orm");
+    const { createTenant } = await import("../helpers/fixtures.ts");
+    await withDatabase(async (db) => {
+      const { project } = await createTenant(db);
+      const t = new Date(Date.UTC(2026, 10, 20, 10, 30));
+      await db.insert(events).values(
+        [1, 2, 3].map((i) => ({
+          projectId: project.id,
+          eventId: crypto.randomUUID(),
+          name: "x",
+          app: "web",
+          timestamp: t,
+          userId: `u${i}`,
+        })),
+      );
+      await db.insert(sessions).values(
+        ["a", "b"].map((id) => ({
+          projectId: project.id,
+          sessionId: id,
+          app: "web",
+          startedAt: t,
+          lastSeenAt: t,
+          userId: `u-${id}`,
+        })),
+      );
+      const read = async () => {
+        const counts = await db.execute(
+          sql`select (select coalesce(sum(events), 0)::int from project_counts_hourly where project_id = ${project.id}) as events,
+            (select coalesce(sum(sessions), 0)::int from project_counts_hourly where project_id = ${project.id}) as sessions,
+            (select coalesce(sum(users), 0)::int from project_users_daily where project_id = ${project.id}) as users,
+            (select coalesce(sum(count), 0)::int from event_counts_hourly where project_id = ${project.id}) as named`,
+        );
+        return (counts as unknown as { rows: Array<Record<string, number>> }).rows[0];
+      };
+      expect(await read()).toEqual({ events: 3, sessions: 2, users: 2, named: 3 });
+      await db.delete(sessions).where(and(eq(sessions.projectId, project.id), eq(sessions.sessionId, "a")));
+      await db.delete(events).where(and(eq(events.projectId, project.id), eq(events.userId, "u1")));
+      expect(await read()).toEqual({ events: 2, sessions: 1, users: 1, named: 2 });
+    });
   });
 });
 

@@ -61,7 +61,7 @@ export async function listEvents(
     db,
     sql`select ${eventColumns}, ${isoMicroText("e.timestamp")} as "cursorKey", e.id::text as "rowId"
         from events e where ${sql.join(conditions, sql` and `)}
-        order by e.timestamp desc, e.id desc limit ${limit + 1}`,
+        order by e.timestamp desc nulls last, e.id desc nulls last limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
   const last = page[page.length - 1];

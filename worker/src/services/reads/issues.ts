@@ -84,7 +84,7 @@ export async function listIssues(
   const found = await rows<IssueSummary & { cursorKey: string }>(
     db,
     sql`select ${summaryColumns}, ${cursorText} as "cursorKey" from ${from}
-        where ${sql.join(conditions, sql` and `)} order by ${key} desc, g.id asc limit ${limit + 1}`,
+        where ${sql.join(conditions, sql` and `)} order by ${key} desc nulls last, g.id asc limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
   // Users affected for the page only: one index range per group.
@@ -149,7 +149,7 @@ export async function listOccurrences(
     sql`select ${occurrenceColumns} from error_occurrences o
         where o.group_id = ${groupId} and o.project_id = ${projectId}
         ${after ? sql`and (o.timestamp, o.id) < (${after[0]}::timestamptz, ${after[1]}::bigint)` : sql``}
-        order by o.timestamp desc, o.id desc limit ${limit + 1}`,
+        order by o.timestamp desc nulls last, o.id desc nulls last limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
   const last = page[page.length - 1];

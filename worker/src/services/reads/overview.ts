@@ -35,68 +35,116 @@ const binInterval = (ms: number) => sql.raw(`'${intervalText(ms)}'::interval`);
 /** Hourly rollups when buckets are whole hours; the raw tables for the 5-minute buckets of short ranges. */
 const usesRollup = (window: TimeWindow) => window.bucketMs >= 3_600_000;
 
-async function eventSeries(db: Database, projectId: string, w: TimeWindow) {
-  const bin = binInterval(w.bucketMs);
-  const query = usesRollup(w)
-    ? sql`select ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(count)::float8 as n
-          from event_counts_hourly where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to} group by 1`
-    : sql`select ${epochMs(sql`date_bin(${bin}, "timestamp", ${BIN_ORIGIN})`)} as t, count(*)::float8 as n
-          from events where project_id = ${projectId} and "timestamp" >= ${w.from} and "timestamp" < ${w.to} group by 1`;
-  return rows<{ t: number; n: number }>(db, query);
+interface CountRow {
+  t: number | null;
+  events: number;
+  errors: number;
+  sessions: number;
 }
 
-async function errorSeries(db: Database, projectId: string, w: TimeWindow) {
+/** Events, errors and sessions per bucket (t) and in total (t null): one grouping-sets pass. */
+async function countSeries(db: Database, projectId: string, w: TimeWindow): Promise<CountRow[]> {
   const bin = binInterval(w.bucketMs);
-  const query = usesRollup(w)
-    ? sql`select ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(count)::float8 as n
-          from error_counts_hourly where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to} group by 1`
-    : sql`select ${epochMs(sql`date_bin(${bin}, "timestamp", ${BIN_ORIGIN})`)} as t, count(*)::float8 as n
-          from error_occurrences where project_id = ${projectId} and "timestamp" >= ${w.from} and "timestamp" < ${w.to} group by 1`;
-  return rows<{ t: number; n: number }>(db, query);
-}
-
-/** Sessions started, and distinct users among them, per bucket and in total (grouping sets: one scan). */
-async function sessionSeries(db: Database, projectId: string, w: TimeWindow) {
-  const bin = binInterval(w.bucketMs);
-  return rows<{ t: number | null; sessions: number; users: number }>(
-    db,
-    sql`select ${epochMs(sql`date_bin(${bin}, started_at, ${BIN_ORIGIN})`)} as t,
-               count(*)::float8 as sessions,
-               count(distinct coalesce(user_id, anonymous_id))::float8 as users
-        from sessions where project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}
-        group by grouping sets ((date_bin(${bin}, started_at, ${BIN_ORIGIN})), ())`,
-  );
-}
-
-async function totalsOnly(db: Database, projectId: string, w: TimeWindow): Promise<Totals> {
-  if (!usesRollup(w)) {
-    const [raw] = await rows<Totals>(
+  if (usesRollup(w)) {
+    return rows<CountRow>(
       db,
-      sql`select
-        (select count(*)::float8 from events
-          where project_id = ${projectId} and "timestamp" >= ${w.from} and "timestamp" < ${w.to}) as events,
-        (select count(*)::float8 from error_occurrences
-          where project_id = ${projectId} and "timestamp" >= ${w.from} and "timestamp" < ${w.to}) as errors,
-        (select count(*)::float8 from sessions
-          where project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}) as sessions,
-        (select count(distinct coalesce(user_id, anonymous_id))::float8 from sessions
-          where project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}) as "activeUsers"`,
+      sql`select ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(events)::float8 as events,
+                 sum(errors)::float8 as errors, sum(sessions)::float8 as sessions
+          from project_counts_hourly where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to}
+          group by grouping sets ((date_bin(${bin}, hour, ${BIN_ORIGIN})), ())`,
     );
-    return raw;
   }
-  const [row] = await rows<Totals>(
+  const raw = (table: string, column: string) =>
+    sql`select date_bin(${bin}, ${sql.raw(column)}, ${BIN_ORIGIN}) as b from ${sql.raw(table)}
+        where project_id = ${projectId} and ${sql.raw(column)} >= ${w.from} and ${sql.raw(column)} < ${w.to}`;
+  return rows<CountRow>(
     db,
-    sql`select
-      (select coalesce(sum(count), 0)::float8 from event_counts_hourly
-        where project_id = ${projectId} and hour >= date_trunc('hour', ${w.from}::timestamptz, 'UTC') and hour < ${w.to}) as events,
-      (select coalesce(sum(count), 0)::float8 from error_counts_hourly
-        where project_id = ${projectId} and hour >= date_trunc('hour', ${w.from}::timestamptz, 'UTC') and hour < ${w.to}) as errors,
-      (select count(*)::float8 from sessions
-        where project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}) as sessions,
-      (select count(distinct coalesce(user_id, anonymous_id))::float8 from sessions
-        where project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}) as "activeUsers"`,
+    sql`select ${epochMs(sql`b`)} as t, count(*) filter (where k = 'e')::float8 as events,
+               count(*) filter (where k = 'r')::float8 as errors, count(*) filter (where k = 's')::float8 as sessions
+        from (select b, 'e' as k from (${raw("events", '"timestamp"')}) e
+              union all select b, 'r' from (${raw("error_occurrences", '"timestamp"')}) r
+              union all select b, 's' from (${raw("sessions", "started_at")}) s) x
+        group by grouping sets ((b), ())`,
   );
-  return row;
+}
+
+/**
+ * Distinct user (or anonymous) ids among sessions started, per bucket (t) and in total (t null).
+ * Daily buckets read the per-day rollup; shorter ones hash-aggregate the covering index
+ * (sessions_project_started_users_idx). The total is always exact over the window.
+ */
+async function activeUsers(db: Database, projectId: string, w: TimeWindow) {
+  const bin = binInterval(w.bucketMs);
+  const inWindow = sql`project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}`;
+  if (w.bucketMs === 86_400_000) {
+    return rows<{ t: number | null; users: number }>(
+      db,
+      sql`select ${epochMs(sql`day`)} as t, users::float8 as users from project_users_daily
+          where project_id = ${projectId} and day >= ${w.from} and day < ${w.to}
+          union all
+          select null, count(*)::float8 from (select distinct coalesce(user_id, anonymous_id) as u from sessions
+            where ${inWindow} and coalesce(user_id, anonymous_id) is not null) d`,
+    );
+  }
+  return rows<{ t: number | null; users: number }>(
+    db,
+    sql`with per as materialized (
+          select date_bin(${bin}, started_at, ${BIN_ORIGIN}) as b, coalesce(user_id, anonymous_id) as u
+          from sessions where ${inWindow} group by 1, 2)
+        select ${epochMs(sql`b`)} as t, count(u)::float8 as users from per group by b
+        union all
+        select null, count(*)::float8 from (select distinct u from per where u is not null) d`,
+  );
+}
+
+type TopGroup = Overview["topErrorGroups"][number];
+
+/** The five groups with the most occurrences in the window, by summing the per-group hourly rollup. */
+export async function topGroupsByScan(db: Database, projectId: string, w: TimeWindow): Promise<TopGroup[]> {
+  return rows<TopGroup>(
+    db,
+    sql`select g.id, g.type, g.message, g.culprit, g.status, t.n::float8 as count
+        from (select group_id, sum(count) as n from error_counts_hourly
+              where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to}
+              group by group_id order by n desc limit 5) t
+        join error_groups g on g.id = t.group_id order by t.n desc, g.id`,
+  );
+}
+
+const TOP_GROUPS_BATCH = 50;
+const TOP_GROUPS_MAX_BATCHES = 10;
+
+/**
+ * Same answer, for long windows, without summing every group's rollup rows: walk groups by all-time
+ * occurrences (an upper bound of their count in any window) and stop once the fifth best count in the
+ * window is at least the next group's all-time total — nothing further down can beat it (the
+ * threshold algorithm). Falls back to the full scan if the bound does not bite within a few batches.
+ */
+export async function findTopErrorGroups(db: Database, projectId: string, w: TimeWindow): Promise<TopGroup[]> {
+  if (w.to.getTime() - w.from.getTime() <= 2 * 86_400_000) return topGroupsByScan(db, projectId, w);
+  const best: Array<TopGroup & { occurrences: number }> = [];
+  let after: { occurrences: number; id: string } | null = null;
+  for (let batch = 0; batch < TOP_GROUPS_MAX_BATCHES; batch++) {
+    const found: Array<TopGroup & { occurrences: number }> = await rows(
+      db,
+      sql`select g.id::text as id, g.type, g.message, g.culprit, g.status, g.occurrences::float8 as occurrences,
+                 coalesce((select sum(c.count) from error_counts_hourly c where c.group_id = g.id
+                   and c.project_id = ${projectId} and c.hour >= ${w.from} and c.hour < ${w.to}), 0)::float8 as count
+          from error_groups g
+          where g.project_id = ${projectId} and g.last_seen >= ${w.from}
+            ${after ? sql`and (g.occurrences < ${after.occurrences} or (g.occurrences = ${after.occurrences} and g.id > ${after.id}::uuid))` : sql``}
+          order by g.occurrences desc nulls last, g.id limit ${TOP_GROUPS_BATCH}`,
+    );
+    best.push(...found.filter((g) => g.count > 0));
+    best.sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
+    best.splice(5);
+    const last = found[found.length - 1];
+    if (found.length < TOP_GROUPS_BATCH || (best.length === 5 && best[4].count >= last.occurrences)) {
+      return best.map(({ occurrences: _o, ...group }) => group);
+    }
+    after = { occurrences: last.occurrences, id: last.id };
+  }
+  return topGroupsByScan(db, projectId, w);
 }
 
 /**
@@ -106,19 +154,12 @@ async function totalsOnly(db: Database, projectId: string, w: TimeWindow): Promi
  */
 export async function getOverview(db: Database, projectId: string, w: TimeWindow): Promise<Overview> {
   const previous = previousWindow(w);
-  const [events, errors, sessions, previousTotals, topErrorGroups, topEvents, recent] = await Promise.all([
-    eventSeries(db, projectId, w),
-    errorSeries(db, projectId, w),
-    sessionSeries(db, projectId, w),
-    totalsOnly(db, projectId, previous),
-    rows<Overview["topErrorGroups"][number]>(
-      db,
-      sql`select g.id, g.type, g.message, g.culprit, g.status, t.n::float8 as count
-          from (select group_id, sum(count) as n from error_counts_hourly
-                where project_id = ${projectId} and hour >= date_trunc('hour', ${w.from}::timestamptz, 'UTC') and hour < ${w.to}
-                group by group_id order by n desc limit 5) t
-          join error_groups g on g.id = t.group_id order by t.n desc`,
-    ),
+  const [counts, users, previousCounts, previousUsers, topErrorGroups, topEvents, recent] = await Promise.all([
+    countSeries(db, projectId, w),
+    activeUsers(db, projectId, w),
+    countSeries(db, projectId, previous),
+    activeUsers(db, projectId, previous),
+    findTopErrorGroups(db, projectId, w),
     rows<{ name: string; count: number }>(
       db,
       sql`select name, sum(count)::float8 as count from event_counts_hourly
@@ -128,33 +169,36 @@ export async function getOverview(db: Database, projectId: string, w: TimeWindow
     rows<Record<string, unknown>>(
       db,
       sql`select ${sessionSummaryColumns} from sessions s where s.project_id = ${projectId}
-          order by s.started_at desc, s.id desc limit 10`,
+          order by s.started_at desc nulls last, s.id desc nulls last limit 10`,
     ),
   ]);
 
-  const byT = (list: Array<{ t: number | null; n: number }>) => new Map(list.map((r) => [r.t, r.n]));
-  const eventMap = byT(events);
-  const errorMap = byT(errors);
-  const sessionRows = sessions.filter((r) => r.t !== null);
-  const sessionMap = new Map(sessionRows.map((r) => [r.t, r]));
-  const sessionTotal = sessions.find((r) => r.t === null);
+  const countMap = new Map(counts.map((r) => [r.t, r]));
+  const userMap = new Map(users.map((r) => [r.t, r.users]));
   const series = bucketStarts(w).map((t) => ({
     t: new Date(t).toISOString(),
-    events: eventMap.get(t) ?? 0,
-    errors: errorMap.get(t) ?? 0,
-    sessions: sessionMap.get(t)?.sessions ?? 0,
-    activeUsers: sessionMap.get(t)?.users ?? 0,
+    events: countMap.get(t)?.events ?? 0,
+    errors: countMap.get(t)?.errors ?? 0,
+    sessions: countMap.get(t)?.sessions ?? 0,
+    activeUsers: userMap.get(t) ?? 0,
   }));
-  const sum = (list: Array<{ n: number }>) => list.reduce((acc, r) => acc + r.n, 0);
+  const totalsOf = (countRows: CountRow[], userRows: Array<{ t: number | null; users: number }>): Totals => {
+    const total = countRows.find((r) => r.t === null);
+    return {
+      events: total?.events ?? 0,
+      errors: total?.errors ?? 0,
+      sessions: total?.sessions ?? 0,
+      activeUsers: userRows.find((r) => r.t === null)?.users ?? 0,
+    };
+  };
   return {
     window: { from: w.from.toISOString(), to: w.to.toISOString(), bucket: w.bucketLabel },
-    totals: {
-      events: sum(events),
-      errors: sum(errors),
-      sessions: sessionTotal?.sessions ?? 0,
-      activeUsers: sessionTotal?.users ?? 0,
+    totals: totalsOf(counts, users),
+    previous: {
+      from: previous.from.toISOString(),
+      to: previous.to.toISOString(),
+      totals: totalsOf(previousCounts, previousUsers),
     },
-    previous: { from: previous.from.toISOString(), to: previous.to.toISOString(), totals: previousTotals },
     series,
     topErrorGroups,
     topEvents,

@@ -70,7 +70,7 @@ export async function listSessions(
   const found = await rows<Record<string, unknown>>(
     db,
     sql`select ${sessionSummaryColumns} from sessions s where ${sql.join(conditions, sql` and `)}
-        order by s.started_at desc, s.id desc limit ${limit + 1}`,
+        order by s.started_at desc nulls last, s.id desc nulls last limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
   const last = page[page.length - 1];
