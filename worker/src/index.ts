@@ -6,6 +6,7 @@ import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
+import { registerBilling } from "./routes/billing.ts";
 import { registerEvents } from "./routes/events.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerIngest } from "./routes/ingest.ts";
@@ -17,6 +18,7 @@ import { registerOrgs } from "./routes/orgs.ts";
 import { registerOverview } from "./routes/overview.ts";
 import { registerProjects } from "./routes/projects.ts";
 import { registerSessions } from "./routes/sessions.ts";
+import { registerWebhooks } from "./routes/webhooks.ts";
 
 export { ProjectMeter } from "./meter/project-meter.ts";
 
@@ -31,11 +33,14 @@ registerProjects(app);
 registerMembers(app);
 registerKeys(app);
 registerAudit(app);
+registerBilling(app);
 registerOverview(app);
 registerIssues(app);
 registerEvents(app);
 registerSessions(app);
 registerIngest(app);
+// Stripe signs its webhooks; no cookie, no CSRF guard (outside /api/*).
+registerWebhooks(app);
 registerOpenApi(app);
 
 export { app };
