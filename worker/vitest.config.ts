@@ -1,10 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { testDatabaseSettings } from "./test/setup/settings.ts";
+import { testDatabaseSettings, testStripeSettings } from "./test/setup/settings.ts";
 
 // The database the tests use is chosen here (the config is evaluated before the workers start, and
 // bindings are fixed then); test/setup/global-setup.ts creates it, migrates it and starts the proxy.
 const database = testDatabaseSettings();
+const stripe = testStripeSettings();
 
 export default defineConfig({
   plugins: [
@@ -22,6 +23,12 @@ export default defineConfig({
           // Tests run flushes on demand with runDurableObjectAlarm; a long delay keeps the
           // runtime's own alarms out of their way.
           FLUSH_DELAY_MS: "60000",
+          // Billing against the fake Stripe API the global setup starts (test/setup/fake-stripe.ts).
+          STRIPE_SECRET_KEY: "sk_test_fake_0123456789",
+          STRIPE_WEBHOOK_SECRET: "whsec_test_fake_0123456789",
+          STRIPE_PRICE_PRO: "price_test_pro",
+          STRIPE_PRICE_BUSINESS: "price_test_business",
+          STRIPE_API_BASE: stripe.apiBase,
         },
       },
     }),

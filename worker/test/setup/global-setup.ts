@@ -1,9 +1,13 @@
 import { migrateDatabase } from "../../../db/local/migrate.ts";
 import { createScratchDatabase } from "../../../db/local/scratch-database.ts";
 import { startWsProxy } from "../../../db/local/ws-proxy.ts";
-import { testDatabaseSettings } from "./settings.ts";
+import { startFakeStripe } from "./fake-stripe.ts";
+import { testDatabaseSettings, testStripeSettings } from "./settings.ts";
 
-/** Runs in Node before the workerd pool: a fresh, migrated database and the proxy to reach it. */
+/**
+ * Runs in Node before the workerd pool: a fresh, migrated database, the proxy to reach it, and the
+ * fake Stripe API.
+ */
 export default async function setup() {
   const settings = testDatabaseSettings();
   const database = await createScratchDatabase({
@@ -19,6 +23,8 @@ export default async function setup() {
     await migrateDatabase(database.url);
     const proxy = await startWsProxy({ port: settings.proxyPort });
     cleanups.unshift(proxy.close);
+    const stripe = await startFakeStripe({ port: testStripeSettings().port });
+    cleanups.unshift(stripe.close);
   } catch (error) {
     await teardown();
     throw error;

@@ -44,3 +44,17 @@ export function testDatabaseSettings(): TestDatabaseSettings {
     proxyPort,
   };
 }
+
+export interface TestStripeSettings {
+  /** Port of the fake Stripe API (test/setup/fake-stripe.ts) the global setup starts. */
+  port: number;
+  /** STRIPE_API_BASE for the Worker under test. */
+  apiBase: string;
+}
+
+/** The fake Stripe API's port, chosen once per run and shared through process.env like the above. */
+export function testStripeSettings(): TestStripeSettings {
+  process.env.TT_TEST_STRIPE_PORT ??= String(randomPort());
+  const port = Number(process.env.TT_TEST_STRIPE_PORT);
+  return { port, apiBase: `http://127.0.0.1:${port}` };
+}
