@@ -75,7 +75,7 @@ async function main() {
   const stack = await startLocalStack({
     mode: "scratch",
     databaseUrl: adminUrl,
-    vars: { FLUSH_DELAY_MS: "200", LOG_LEVEL: "warn" },
+    vars: { LOG_LEVEL: "warn" },
   });
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { migrateDatabase } from "./migrate.ts";
@@ -123,7 +125,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const demo = await seedDemo(databaseUrl, options.mode === "scratch" ? { secretsFile: "/nonexistent" } : {});
 
     const workerPort = options.workerPort ?? (await freePort());
-    const persistTo = options.persistTo ?? `${ROOT}.data/wrangler`;
+    // A scratch stack gets scratch Durable Object and KV state too: the demo project's id is fixed,
+    // so sharing `.data/wrangler` would carry a meter's usage and buffer over from another run.
+    let persistTo = options.persistTo ?? `${ROOT}.data/wrangler`;
+    if (options.mode === "scratch" && !options.persistTo) {
+      persistTo = mkdtempSync(join(tmpdir(), "tt-wrangler-"));
+      cleanups.push(async () => rmSync(persistTo, { recursive: true, force: true }));
+    }
     const vars = {
       APP_ENV: "development",
       DATABASE_URL: databaseUrl,

@@ -111,6 +111,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
   private consecutiveFailures = 0;
   private database: DatabaseHandle | undefined;
   private flushing: Promise<number> | undefined;
+  private alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -276,9 +277,13 @@ export class ProjectMeter extends DurableObject<Bindings> {
   }
 
   private async ensureAlarm(now: number): Promise<void> {
+    // Remembered in memory so a busy meter does not read its alarm on every admit; after a restart
+    // the flag is false and storage is asked again.
+    if (this.alarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(now + Number(this.env.FLUSH_DELAY_MS ?? 1000));
     }
+    this.alarmArmed = true;
   }
 
   /** Called by the revoke service; from now on this key is refused here, whatever is cached elsewhere. */
@@ -384,6 +389,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
    * capped exponential backoff (the runtime gives up on a throwing alarm after a few retries).
    */
   async alarm(): Promise<void> {
+    this.alarmArmed = false;
     let nextAlarm: number | null = null;
     try {
       const flushed = await this.flushOnce();
@@ -405,8 +411,12 @@ export class ProjectMeter extends DurableObject<Bindings> {
       await this.closeDatabase();
       nextAlarm = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.consecutiveFailures, 10));
     } finally {
-      if (nextAlarm !== null) await this.ctx.storage.setAlarm(nextAlarm);
-      else await this.closeDatabase();
+      if (nextAlarm !== null) {
+        await this.ctx.storage.setAlarm(nextAlarm);
+        this.alarmArmed = true;
+      } else {
+        await this.closeDatabase();
+      }
     }
   }
 }
