@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -106,6 +107,8 @@ export const errorGroups = pgTable(
     /** Set when a resolved group is seen again; cleared when it is resolved once more. */
     regressed: boolean("regressed").notNull().default(false),
     occurrences: bigint("occurrences", { mode: "number" }).notNull().default(0),
+    /** Distinct user (or anonymous) ids among its occurrences; kept by a trigger (migration 0008). */
+    usersAffected: integer("users_affected").notNull().default(0),
     firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull(),
     lastRelease: text("last_release"),
@@ -121,6 +124,7 @@ export const errorGroups = pgTable(
     // Keyset pages of the issue list sorted by first seen or by occurrences.
     index("error_groups_project_first_seen_idx").on(t.projectId, t.firstSeen.desc(), t.id),
     index("error_groups_project_occurrences_idx").on(t.projectId, t.occurrences.desc(), t.id),
+    index("error_groups_project_users_idx").on(t.projectId, t.usersAffected.desc(), t.id),
     check("error_groups_status_check", sql`${t.status} in ('unresolved', 'resolved', 'ignored')`),
   ],
 );
@@ -154,6 +158,18 @@ export const errorOccurrences = pgTable(
     // A session's errors in time order (session detail).
     index("error_occurrences_project_session_idx").on(t.projectId, t.sessionId, t.timestamp),
   ],
+);
+
+/** Which user (or anonymous) ids an error group has hit: the set behind `users_affected`. */
+export const errorGroupUsers = pgTable(
+  "error_group_users",
+  {
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => errorGroups.id, { onDelete: "cascade" }),
+    userKey: text("user_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userKey] })],
 );
 
 export type EventRow = typeof events.$inferSelect;

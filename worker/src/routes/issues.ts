@@ -146,7 +146,7 @@ const CURSOR_KINDS: Record<IssueSort, "timestamp" | "bigint" | "number"> = {
   last_seen: "timestamp",
   first_seen: "timestamp",
   occurrences: "bigint",
-  users: "number",
+  users: "bigint",
 };
 
 export function registerIssues(app: App): void {

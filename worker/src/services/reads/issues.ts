@@ -30,17 +30,13 @@ export interface IssueFilters {
   q?: string;
 }
 
-const usersAffectedOf = (groupAlias: string) =>
-  sql`(select count(distinct coalesce(o.user_id, o.anonymous_id)) from error_occurrences o where o.group_id = ${sql.raw(groupAlias)}.id)::float8`;
-
 const summaryColumns = sql`g.id::text as id, g.type, g.message, g.culprit, g.status, g.regressed,
-  g.occurrences::float8 as occurrences, ${isoText("g.first_seen")} as "firstSeen", ${isoText("g.last_seen")} as "lastSeen",
+  g.occurrences::float8 as occurrences, g.users_affected as "usersAffected", ${isoText("g.first_seen")} as "firstSeen", ${isoText("g.last_seen")} as "lastSeen",
   g.last_release as "lastRelease", g.app, g.environment`;
 
 /**
  * One page of error groups. Keyset on (sort value desc, id asc), served by the
- * (project, sort column desc, id) indexes. "users" is computed from the occurrences (no stored
- * counter exists yet), so that sort costs a pass over the project's occurrences.
+ * (project, sort column desc, id) indexes; `users_affected` is kept by a trigger (migration 0008).
  */
 export async function listIssues(
   db: Database,
@@ -69,7 +65,7 @@ export async function listIssues(
     last_seen: { key: sql`g.last_seen`, cursorText: isoMicroText("g.last_seen"), cast: sql`timestamptz` },
     first_seen: { key: sql`g.first_seen`, cursorText: isoMicroText("g.first_seen"), cast: sql`timestamptz` },
     occurrences: { key: sql`g.occurrences`, cursorText: sql`g.occurrences::text`, cast: sql`bigint` },
-    users: { key: sql`u.users`, cursorText: sql`u.users::text`, cast: sql`float8` },
+    users: { key: sql`g.users_affected`, cursorText: sql`g.users_affected::text`, cast: sql`bigint` },
   };
   const { key, cursorText, cast } = sortExpression[sort];
   if (after) {
@@ -77,31 +73,15 @@ export async function listIssues(
       sql`(${key} < ${after[0]}::${cast} or (${key} = ${after[0]}::${cast} and g.id > ${after[1]}::uuid))`,
     );
   }
-  const from =
-    sort === "users"
-      ? sql`error_groups g cross join lateral (select ${usersAffectedOf("g")} as users) u`
-      : sql`error_groups g`;
   const found = await rows<IssueSummary & { cursorKey: string }>(
     db,
-    sql`select ${summaryColumns}, ${cursorText} as "cursorKey" from ${from}
+    sql`select ${summaryColumns}, ${cursorText} as "cursorKey" from error_groups g
         where ${sql.join(conditions, sql` and `)} order by ${key} desc nulls last, g.id asc limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
-  // Users affected for the page only: one index range per group.
-  const users = page.length
-    ? await rows<{ id: string; users: number }>(
-        db,
-        sql`select g.id::text as id, ${usersAffectedOf("g")} as users from error_groups g
-            where g.id in (${sql.join(
-              page.map((p) => sql`${p.id}::uuid`),
-              sql`, `,
-            )})`,
-      )
-    : [];
-  const usersById = new Map(users.map((u) => [u.id, u.users]));
   const last = page[page.length - 1];
   return {
-    items: page.map(({ cursorKey: _c, ...item }) => ({ ...item, usersAffected: usersById.get(item.id) ?? 0 })),
+    items: page.map(({ cursorKey: _c, ...item }) => item),
     nextCursor: found.length > limit && last ? [last.cursorKey, last.id] : null,
   };
 }
@@ -163,7 +143,7 @@ export async function listOccurrences(
 export async function getIssue(db: Database, projectId: string, groupId: string, window: TimeWindow) {
   const [group] = await rows<IssueSummary>(
     db,
-    sql`select ${summaryColumns}, 0 as "usersAffected" from error_groups g
+    sql`select ${summaryColumns} from error_groups g
         where g.project_id = ${projectId} and g.id = ${groupId}`,
   );
   if (!group) return null;
