@@ -34,6 +34,8 @@ const scratch = await createScratchDatabase({
   embeddedPort: adminUrl ? undefined : 54_000 + Math.floor(Math.random() * 1000),
 });
 const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
+// Dropping the scratch database terminates sockets pool.end() has not closed yet: not an error here.
+pool.on("error", () => {});
 try {
   await migrateDatabase(scratch.url);
   const {

@@ -8,6 +8,9 @@ export const LOGIN_LIMITS = {
   ip: { failures: 30, windowSeconds: 15 * 60 },
 } as const;
 
+/** Reset mails per address per hour, so nobody can flood an inbox through forgot-password. */
+export const RESET_MAIL_LIMIT = { failures: 3, windowSeconds: 60 * 60 } as const;
+
 export interface ThrottleKeys {
   account: string;
   ip: string | null;
@@ -70,4 +73,37 @@ export async function recordLoginFailure(db: Database, keys: ThrottleKeys): Prom
 /** A successful login clears the account's counter (not the IP's: one good password there proves little). */
 export async function clearAccountFailures(db: Database, account: string): Promise<void> {
   await db.delete(authThrottle).where(inArray(authThrottle.key, [`account:${account}`]));
+}
+
+/**
+ * Counts one use of `key` and throws 429 once `limit` uses fall in the current window. Used for
+ * actions that cost something on every call (reset mails), not only on failure.
+ */
+export async function consumeAllowance(
+  db: Database,
+  key: string,
+  limit: { failures: number; windowSeconds: number },
+): Promise<void> {
+  const expired = sql`${authThrottle.windowStartedAt} < now() - make_interval(secs => ${limit.windowSeconds})`;
+  const [row] = await db
+    .insert(authThrottle)
+    .values({ key, failures: 1 })
+    .onConflictDoUpdate({
+      target: authThrottle.key,
+      set: {
+        failures: sql`case when ${expired} then 1 else ${authThrottle.failures} + 1 end`,
+        windowStartedAt: sql`case when ${expired} then now() else ${authThrottle.windowStartedAt} end`,
+      },
+    })
+    .returning();
+  if (row.failures > limit.failures) {
+    const retryAfter = Math.max(
+      1,
+      Math.ceil((row.windowStartedAt.getTime() + limit.windowSeconds * 1000 - Date.now()) / 1000),
+    );
+    throw new ApiError("too_many_attempts", "Too many requests for this address; try again later", {
+      headers: { "Retry-After": String(retryAfter) },
+      details: { retryAfterSeconds: retryAfter },
+    });
+  }
 }

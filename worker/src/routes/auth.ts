@@ -15,7 +15,13 @@ import type { Context } from "hono";
 import { allowedOrigins } from "../auth/csrf.ts";
 import { checkUserPassword, hashUserPassword } from "../auth/passwords.ts";
 import { clearSessionCookie, clientIp, requireAuth, startSession } from "../auth/session.ts";
-import { assertLoginAllowed, clearAccountFailures, recordLoginFailure } from "../auth/throttle.ts";
+import {
+  assertLoginAllowed,
+  clearAccountFailures,
+  consumeAllowance,
+  RESET_MAIL_LIMIT,
+  recordLoginFailure,
+} from "../auth/throttle.ts";
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok } from "../lib/api.ts";
@@ -409,6 +415,8 @@ export function registerAuth(app: App): void {
     // Before the lookup: a missing mailer answers 503 whether or not the account exists.
     const mailer = createMailer(c.env, c.var.services.logger);
     const db = c.var.services.db();
+    // Counted for unknown addresses too, so the 429 reveals nothing about who has an account.
+    await consumeAllowance(db, `reset:${email}`, RESET_MAIL_LIMIT);
     const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
     if (user) {
       const token = randomHex(32);

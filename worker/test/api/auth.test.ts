@@ -3,7 +3,7 @@ import { passwordResetTokens, sha256Hex, users } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { LOGIN_LIMITS } from "../../src/auth/throttle.ts";
+import { LOGIN_LIMITS, RESET_MAIL_LIMIT } from "../../src/auth/throttle.ts";
 import { devOutbox } from "../../src/lib/mailer.ts";
 import { withDatabase } from "../helpers/db.ts";
 import { createUser } from "../helpers/fixtures.ts";
@@ -274,6 +274,17 @@ describe("passwords", () => {
       body: { token: expiredToken, password: "whatever 1234" },
     });
     expect(expired.status).toBe(400);
+  });
+
+  it("forgot-password is limited per address (no inbox flooding), known or not", async () => {
+    for (const email of [(await userWithPassword()).email, uniqueEmail("ghost")]) {
+      for (let i = 0; i < RESET_MAIL_LIMIT.failures; i++) {
+        expect((await call("/api/auth/forgot-password", { body: { email } })).status).toBe(202);
+      }
+      const limited = await call("/api/auth/forgot-password", { body: { email } });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
   });
 
   it("production without a mail API answers 503 mailer_not_configured", async () => {
