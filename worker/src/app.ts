@@ -7,6 +7,15 @@ import { findEnvProblems } from "./env.ts";
 import { ApiError, type ErrorCode, errorBody } from "./errors.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 
+// 5xx answers that are a deliberate state, not a fault: a self-hosted install without billing
+// should not log an error each time someone opens the billing page.
+const EXPECTED_5XX: Partial<Record<ErrorCode, "info" | "warn">> = {
+  billing_not_configured: "info",
+  mailer_not_configured: "info",
+  buffer_full: "warn",
+  backend_unavailable: "warn",
+};
+
 function runAfterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
   try {
     c.executionCtx.waitUntil(work);
@@ -71,7 +80,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError((error, c) => {
     const requestId = c.var.requestId ?? crypto.randomUUID();
     if (error instanceof ApiError) {
-      if (error.status >= 500) c.var.services?.logger.error(error.message, { code: error.code });
+      if (error.status >= 500) {
+        const level = EXPECTED_5XX[error.code] ?? "error";
+        c.var.services?.logger[level](error.message, { code: error.code });
+      }
       for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
       return c.json(errorBody(error.code, error.message, requestId, error.details), error.status);
     }

@@ -379,6 +379,8 @@ export class ProjectMeter extends DurableObject<Bindings> {
     const result = await this.db().db.execute<{ plan: Plan; subscription_status: string | null }>(sql`
       select o.plan, o.subscription_status from projects p join organizations o on o.id = p.org_id
       where p.id = ${projectId}::uuid`);
+    // A setPlan() that landed while the query was in flight is newer than what was read: keep it.
+    if (this.getMeta("plan_refreshed_at") !== (refreshedAt ? String(refreshedAt) : null)) return;
     const org = result.rows[0];
     if (org) this.setMeta("plan", effectivePlan({ plan: org.plan, subscriptionStatus: org.subscription_status }));
     this.setMeta("plan_refreshed_at", String(now));
