@@ -70,8 +70,8 @@ async function countSeries(db: Database, projectId: string, w: TimeWindow): Prom
 
 /**
  * Distinct user (or anonymous) ids among sessions started, per bucket (t) and in total (t null).
- * Daily buckets read the per-day rollup; shorter ones hash-aggregate the covering index
- * (sessions_project_started_users_idx). The total is always exact over the window.
+ * Daily buckets read the per-day rollups (one row per user and day, not per session); shorter ones
+ * hash-aggregate the covering index (sessions_project_started_users_idx).
  */
 async function activeUsers(db: Database, projectId: string, w: TimeWindow) {
   const bin = binInterval(w.bucketMs);
@@ -82,8 +82,8 @@ async function activeUsers(db: Database, projectId: string, w: TimeWindow) {
       sql`select ${epochMs(sql`day`)} as t, users::float8 as users from project_users_daily
           where project_id = ${projectId} and day >= ${w.from} and day < ${w.to}
           union all
-          select null, count(*)::float8 from (select distinct coalesce(user_id, anonymous_id) as u from sessions
-            where ${inWindow} and coalesce(user_id, anonymous_id) is not null) d`,
+          select null, count(*)::float8 from (select distinct user_key from session_users_daily
+            where project_id = ${projectId} and day >= ${w.from} and day < ${w.to}) d`,
     );
   }
   return rows<{ t: number | null; users: number }>(
