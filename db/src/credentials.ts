@@ -17,12 +17,14 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-/** Compares two strings in time that depends only on their length. */
+/** Compares two strings in time that depends only on the length of `a` (the candidate). */
 export function timingSafeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);
   const right = encoder.encode(b);
+  // Different lengths still walk all of `left`, against itself, so the answer takes the same time.
+  const other = left.length === right.length ? right : left;
   let diff = left.length ^ right.length;
-  for (let i = 0; i < left.length; i++) diff |= left[i] ^ (right[i % Math.max(right.length, 1)] ?? 0);
+  for (let i = 0; i < left.length; i++) diff |= left[i] ^ other[i];
   return diff === 0;
 }
 
@@ -81,7 +83,9 @@ export interface PasswordCheck {
 export async function verifyPassword(password: string, stored: string, pepper = ""): Promise<PasswordCheck> {
   const [scheme, iterationsText, saltHex, hashHex] = stored.split("$");
   const iterations = Number(iterationsText);
-  if (scheme !== PASSWORD_SCHEME || !Number.isInteger(iterations) || iterations < 1 || iterations > 100_000) {
+  const wellFormed =
+    scheme === PASSWORD_SCHEME && /^[0-9a-f]+$/.test(saltHex ?? "") && /^[0-9a-f]{64}$/.test(hashHex ?? "");
+  if (!wellFormed || !Number.isInteger(iterations) || iterations < 1 || iterations > 100_000) {
     return { valid: false, needsRehash: false };
   }
   const salt = Uint8Array.from(saltHex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
