@@ -19,8 +19,10 @@ import type {
   Org,
   Overview,
   Page,
+  Plan,
   Project,
   ProjectContext,
+  ProjectUsage,
   Role,
   SessionDetail,
   SessionSummary,
@@ -585,12 +587,37 @@ export const getUsage = query(async (projectId: string) => {
   return usage;
 }, "usage");
 
+interface WireBilling {
+  plan: Plan;
+  purchasedPlan: Plan;
+  status: string | null;
+  periodEnd: string | null;
+  warning: { code: "past_due"; message: string } | null;
+  hasCustomer: boolean;
+  hasSubscription: boolean;
+  limits: Record<string, number>;
+  month: string;
+  projects: ProjectUsage[];
+}
+
 /** Billing answers 503 billing_not_configured until Stripe is set up: that is a state, not an error. */
 export const getBilling = query(async (orgId: string) => {
   "use server";
   try {
-    const wire = await workerJson<Omit<Billing, "configured">>("GET", `/api/orgs/${enc(orgId)}/billing`);
-    const billing: Billing = { configured: true, ...wire };
+    const wire = await workerJson<WireBilling>("GET", `/api/orgs/${enc(orgId)}/billing`);
+    const billing: Billing = {
+      configured: true,
+      plan: wire.plan,
+      purchasedPlan: wire.purchasedPlan ?? wire.plan,
+      status: wire.status,
+      periodEnd: wire.periodEnd,
+      warning: wire.warning ?? null,
+      hasCustomer: wire.hasCustomer,
+      hasSubscription: wire.hasSubscription,
+      limits: wire.limits ?? {},
+      month: wire.month,
+      projects: wire.projects ?? [],
+    };
     return billing;
   } catch (error) {
     // A 404 means this Worker has no billing routes at all, which for the page is the same state.
@@ -603,20 +630,23 @@ export const getBilling = query(async (orgId: string) => {
   }
 }, "billing");
 
-export const startCheckout = action(async (orgId: string, plan: string) => {
+/**
+ * Checkout and portal answer Stripe's URL instead of redirecting: the page leaves with a full
+ * navigation (Stripe's pages are another site), and `returnUrl` is the page the person is on, which
+ * the Worker accepts only on an allowed dashboard origin.
+ */
+export const startCheckout = action(async (orgId: string, plan: "PRO" | "BUSINESS", returnUrl?: string) => {
   "use server";
-  const result = await mutateWorker<{ url: string }>("POST", `/api/orgs/${enc(orgId)}/billing/checkout`, {
-    body: { plan },
+  return await mutateWorker<{ url: string }>("POST", `/api/orgs/${enc(orgId)}/billing/checkout`, {
+    body: returnUrl ? { plan, returnUrl } : { plan },
   });
-  if (!result.ok) return result;
-  throw redirect(result.data.url);
 }, "start-checkout");
 
-export const openBillingPortal = action(async (orgId: string) => {
+export const openBillingPortal = action(async (orgId: string, returnUrl?: string) => {
   "use server";
-  const result = await mutateWorker<{ url: string }>("POST", `/api/orgs/${enc(orgId)}/billing/portal`, { body: {} });
-  if (!result.ok) return result;
-  throw redirect(result.data.url);
+  return await mutateWorker<{ url: string }>("POST", `/api/orgs/${enc(orgId)}/billing/portal`, {
+    body: returnUrl ? { returnUrl } : {},
+  });
 }, "billing-portal");
 
 /** The public ingest base URL the SDK snippets point at (INGEST_URL, else the Worker's URL in dev). */

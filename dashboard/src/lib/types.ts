@@ -245,10 +245,50 @@ export interface Usage {
   months: UsageMonth[];
 }
 
-export interface Billing {
-  configured: boolean;
-  plan?: Plan;
-  status?: string | null;
-  periodEnd?: string | null;
-  message?: string;
+/** One project's units this month against the plan's quota, as the billing page shows them. */
+export interface ProjectUsage {
+  id: string;
+  name: string;
+  slug: string;
+  units: number;
+  quota: number;
+  /** units / quota (may exceed 1 once ingest starts refusing). */
+  fraction: number;
 }
+
+export interface PlanLimits {
+  monthlyUnits?: number;
+  requestsPerSecond?: number;
+  projectsPerOrg?: number;
+  activeKeysPerProject?: number;
+  retentionDays?: number;
+  [name: string]: number | undefined;
+}
+
+/** GET /api/orgs/:orgId/billing, when Stripe is set up on this installation. */
+export interface BillingAccount {
+  configured: true;
+  /** The plan whose limits apply now: a lapsed subscription counts as FREE. */
+  plan: Plan;
+  /** What was bought; differs from `plan` while a subscription is lapsed. */
+  purchasedPlan: Plan;
+  /** Stripe's subscription status, null without one. */
+  status: string | null;
+  periodEnd: string | null;
+  warning: { code: "past_due"; message: string } | null;
+  /** The Stripe customer portal can be opened. */
+  hasCustomer: boolean;
+  /** A live subscription: plan changes go through the portal, not a new checkout. */
+  hasSubscription: boolean;
+  limits: PlanLimits;
+  month: string;
+  projects: ProjectUsage[];
+}
+
+/** The Worker answers 503 billing_not_configured: every organization stays on its stored plan. */
+export interface BillingUnconfigured {
+  configured: false;
+  message: string;
+}
+
+export type Billing = BillingAccount | BillingUnconfigured;
