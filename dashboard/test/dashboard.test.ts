@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   eventually,
+  hydrated,
   ingest,
   launchBrowser,
   measureJs,
@@ -31,6 +32,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   context = await newContext(browser, env);
   page = await context.newPage();
+  // A client-side exception shows only as a generic error page; its message belongs in the test log.
+  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.message}`));
 });
 
 afterEach(async (context) => {
@@ -188,6 +191,7 @@ describe("dashboard", () => {
 
   test("a key created and revoked in settings is refused at ingest", async () => {
     await page.goto(`/projects/${projectId}/settings/keys`);
+    await hydrated(page);
     await page.fill("input[name=name]", "Temporary");
     await page.click("button:has-text('Create key')");
     await page.waitForSelector("[data-testid=new-api-key]");
@@ -208,11 +212,19 @@ describe("dashboard", () => {
     await page.waitForSelector("input[name=slug]");
     await screenshot(page, "settings");
     await page.goto(`/projects/${projectId}/settings/billing`);
+    // This stack has no Stripe settings: the page says so instead of offering upgrades.
     await page.waitForSelector("[data-testid=billing-not-configured]");
+    expect(await textOf("[data-testid=billing-not-configured]")).toContain(
+      "Billing is not configured on this installation; every organization stays on its stored plan",
+    );
+    expect(await textOf("[data-testid=billing-plan]")).toBe("FREE");
+    expect(await page.locator("button:has-text('Upgrade to')").count()).toBe(0);
+    await screenshot(page, "settings-billing-unconfigured");
   });
 
   test("an invited VIEWER accepts in a second browser, sees no resolve button, and a forged resolve is refused", async () => {
     await page.goto(`/projects/${projectId}/settings/members`);
+    await hydrated(page);
     await page.fill("input[name=email]", viewer.email);
     await page.selectOption("select[name=role]", "VIEWER");
     await page.click("button:has-text('Send invite')");

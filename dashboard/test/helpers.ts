@@ -35,6 +35,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
 
+/** Waits until the app has hydrated (app.tsx marks <html>): before that, clicks do nothing. */
+export async function hydrated(page: Page): Promise<void> {
+  await page.waitForSelector("html[data-hydrated]", { state: "attached" });
+}
+
 /** Sends telemetry the way an SDK does: the public ingest endpoint with a project key. */
 export async function ingest(env: TestEnv, kind: "event" | "error" | "session", apiKey: string, body: unknown) {
   return await fetch(`${env.workerUrl}/ingest/${kind}`, {
