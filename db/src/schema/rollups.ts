@@ -85,3 +85,68 @@ export const projectUsersDaily = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.day] })],
 );
+
+// The same counts per scope (app and environment), so the overview and the event-name reads honour
+// the dashboard's app/environment filters from rollups too (migration 0010). A missing environment
+// is stored as '' — the filters never ask for '' (they are at least one character).
+
+const scopeColumns = () => ({
+  app: text("app").notNull(),
+  /** The environment, or '' when the row had none. */
+  environment: text("environment").notNull(),
+});
+
+/** Events, errors and sessions started per project, UTC hour, app and environment. */
+export const projectCountsHourlyByScope = pgTable(
+  "project_counts_hourly_by_scope",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    events: bigint("events", { mode: "number" }).notNull().default(0),
+    errors: bigint("errors", { mode: "number" }).notNull().default(0),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment] })],
+);
+
+/** Events per project, UTC hour, app, environment and event name. */
+export const eventCountsHourlyByScope = pgTable(
+  "event_counts_hourly_by_scope",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    name: text("name").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment, t.name] })],
+);
+
+/** Error occurrences per project, UTC hour, app, environment and error group. */
+export const errorCountsHourlyByScope = pgTable(
+  "error_counts_hourly_by_scope",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    groupId: uuid("group_id").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment, t.groupId] }),
+    index("error_counts_hourly_by_scope_group_idx").on(t.groupId, t.hour),
+  ],
+);
+
+/** Which user (or anonymous) ids started a session on a UTC day, per app and environment. */
+export const sessionUsersDailyByScope = pgTable(
+  "session_users_daily_by_scope",
+  {
+    projectId: projectRef(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    userKey: text("user_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day, t.app, t.environment, t.userKey] })],
+);

@@ -86,6 +86,15 @@ export const sessions = pgTable(
     unique("sessions_project_session_app_unique").on(t.projectId, t.sessionId, t.app),
     index("sessions_project_started_idx").on(t.projectId, t.startedAt.desc(), t.id.desc()),
     index("sessions_project_last_seen_idx").on(t.projectId, t.lastSeenAt),
+    // Newest sessions of one app and/or environment (the dashboard's filters on overview and list).
+    index("sessions_project_app_env_started_idx").on(
+      t.projectId,
+      t.app,
+      t.environment,
+      t.startedAt.desc(),
+      t.id.desc(),
+    ),
+    index("sessions_project_env_started_idx").on(t.projectId, t.environment, t.startedAt.desc(), t.id.desc()),
     check("sessions_status_check", sql`${t.status} in ('ok', 'errored', 'crashed', 'abnormal')`),
   ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX "sessions_project_app_env_started_idx" ON "sessions" USING btree ("project_id","app","environment","started_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "sessions_project_env_started_idx" ON "sessions" USING btree ("project_id","environment","started_at" DESC NULLS LAST,"id" DESC NULLS LAST);
