@@ -86,6 +86,12 @@ export const RangeQuery = {
   to: z.iso.datetime({ offset: true }).optional(),
 };
 
+/** The dashboard's app/environment filters (exact match). */
+export const ScopeQuery = {
+  app: z.string().min(1).max(200).optional().openapi({ description: "Only this app label" }),
+  environment: z.string().min(1).max(200).optional().openapi({ description: "Only this environment" }),
+};
+
 const KEYSET_PARTS = {
   // Exactly the format the queries emit, and a real calendar date (Postgres refuses Feb 30; Date does not).
   timestamp: (v: string) => {
@@ -96,6 +102,8 @@ const KEYSET_PARTS = {
   bigint: (v: string) => /^\d{1,18}$/.test(v),
   uuid: (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   number: (v: string) => /^\d{1,18}(\.\d{1,6})?$/.test(v),
+  /** Free text compared as a parameter (never cast), bounded. */
+  text: (v: string) => v.length <= 400,
 } as const;
 
 export type KeysetPart = keyof typeof KEYSET_PARTS;

@@ -11,6 +11,7 @@ import {
   PageQuery,
   ProjectParams,
   RangeQuery,
+  ScopeQuery,
 } from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { eventNames, filterOptions, getEvent, listEvents, usageByMonth } from "../services/reads/events.ts";
@@ -44,11 +45,27 @@ const namesRoute = createRoute({
   path: "/api/projects/{projectId}/events/names",
   tags,
   security: cookieAuth,
-  summary: "Events grouped by name over a range (default 7d): count and last seen",
-  request: { params: ProjectParams, query: z.object(RangeQuery) },
+  summary:
+    "Events grouped by name over a range (default 7d): count, last seen and a per-bucket trend; optionally for one app and/or environment",
+  request: { params: ProjectParams, query: z.object({ ...RangeQuery, ...ScopeQuery }) },
   responses: {
     200: jsonContent(
-      z.object({ names: z.array(z.object({ name: z.string(), count: z.number(), lastSeen: z.string().nullable() })) }),
+      z
+        .object({
+          window: z.object({ from: z.string(), to: z.string(), bucket: z.enum(["5m", "1h", "6h", "1d"]) }),
+          buckets: z
+            .array(z.string())
+            .openapi({ description: "Bucket starts (ISO 8601), as in the overview's series" }),
+          names: z.array(
+            z.object({
+              name: z.string(),
+              count: z.number(),
+              lastSeen: z.string().nullable(),
+              series: z.array(z.number()).openapi({ description: "Events per bucket, aligned with `buckets`" }),
+            }),
+          ),
+        })
+        .openapi("EventNames"),
     ),
     ...commonErrors,
   },
@@ -126,8 +143,19 @@ const usageRoute = createRoute({
 export function registerEvents(app: App): void {
   app.openapi(namesRoute, async (c) => {
     const { project } = await requireProjectRole(c, c.req.valid("param").projectId, "VIEWER");
-    const window = resolveWindow(c.req.valid("query"), "7d");
-    return c.json({ names: await eventNames(c.var.services.db(), project.id, window) }, 200);
+    const query = c.req.valid("query");
+    const window = resolveWindow(query, "7d");
+    const trend = await eventNames(c.var.services.db(), project.id, window, {
+      app: query.app,
+      environment: query.environment,
+    });
+    return c.json(
+      {
+        window: { from: window.from.toISOString(), to: window.to.toISOString(), bucket: window.bucketLabel },
+        ...trend,
+      },
+      200,
+    );
   });
 
   app.openapi(listRoute, async (c) => {

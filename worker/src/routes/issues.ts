@@ -17,8 +17,17 @@ import {
   RangeQuery,
 } from "../lib/api.ts";
 import { recordAudit } from "../services/audit.ts";
-import { getIssue, ISSUE_SORTS, type IssueSort, listIssues, listOccurrences } from "../services/reads/issues.ts";
+import {
+  getIssue,
+  ISSUE_SORTS,
+  type IssueSort,
+  listAffectedSessions,
+  listAffectedUsers,
+  listIssues,
+  listOccurrences,
+} from "../services/reads/issues.ts";
 import { resolveWindow } from "../services/reads/range.ts";
+import { SessionSummarySchema } from "./sessions.ts";
 
 const IssueSchema = z
   .object({
@@ -129,6 +138,65 @@ const occurrencesRoute = createRoute({
   },
 });
 
+const usersRoute = createRoute({
+  method: "get",
+  path: "/api/projects/{projectId}/issues/{issueId}/users",
+  tags,
+  security: cookieAuth,
+  summary: "Users (or anonymous ids) the error group has hit, most occurrences first, keyset-paged",
+  request: { params: IssueParams, query: z.object(PageQuery) },
+  responses: {
+    200: jsonContent(
+      z.object({
+        users: z.array(
+          z
+            .object({
+              userKey: z.string().openapi({ description: "The user id, or the anonymous id when there was none" }),
+              anonymous: z.boolean(),
+              occurrences: z.number(),
+              firstSeen: z.string(),
+              lastSeen: z.string(),
+            })
+            .openapi("AffectedUser"),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
+    ),
+    ...commonErrors,
+  },
+});
+
+const sessionsRoute = createRoute({
+  method: "get",
+  path: "/api/projects/{projectId}/issues/{issueId}/sessions",
+  tags,
+  security: cookieAuth,
+  summary: "Sessions the error group has hit, latest hit first, keyset-paged, with each stored session's summary",
+  request: { params: IssueParams, query: z.object(PageQuery) },
+  responses: {
+    200: jsonContent(
+      z.object({
+        sessions: z.array(
+          z
+            .object({
+              sessionId: z.string(),
+              app: z.string(),
+              occurrences: z.number().openapi({ description: "Occurrences of this group in the session" }),
+              firstSeen: z.string(),
+              lastSeen: z.string(),
+              session: SessionSummarySchema.nullable().openapi({
+                description: "The stored session; null when the SDK sent errors with this session id but no session",
+              }),
+            })
+            .openapi("AffectedSession"),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
+    ),
+    ...commonErrors,
+  },
+});
+
 const updateRoute = createRoute({
   method: "patch",
   path: "/api/projects/{projectId}/issues/{issueId}",
@@ -180,6 +248,26 @@ export function registerIssues(app: App): void {
     const after = decodeKeyset(query.cursor, ["timestamp", "bigint"]);
     const page = await listOccurrences(c.var.services.db(), project.id, issueId, query.limit, after);
     return c.json({ occurrences: page.items, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null }, 200);
+  });
+
+  app.openapi(usersRoute, async (c) => {
+    const { projectId, issueId } = c.req.valid("param");
+    const { project } = await requireProjectRole(c, projectId, "VIEWER");
+    const query = c.req.valid("query");
+    const after = decodeKeyset(query.cursor, ["bigint", "text"]);
+    const page = await listAffectedUsers(c.var.services.db(), project.id, issueId, query.limit, after);
+    if (!page) throw new ApiError("not_found", "Issue not found");
+    return c.json({ users: page.items, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null }, 200);
+  });
+
+  app.openapi(sessionsRoute, async (c) => {
+    const { projectId, issueId } = c.req.valid("param");
+    const { project } = await requireProjectRole(c, projectId, "VIEWER");
+    const query = c.req.valid("query");
+    const after = decodeKeyset(query.cursor, ["timestamp", "text"]);
+    const page = await listAffectedSessions(c.var.services.db(), project.id, issueId, query.limit, after);
+    if (!page) throw new ApiError("not_found", "Issue not found");
+    return c.json({ sessions: page.items, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null }, 200);
   });
 
   app.openapi(updateRoute, async (c) => {

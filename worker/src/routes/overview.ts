@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireProjectRole } from "../auth/rbac.ts";
 import type { App } from "../context.ts";
-import { commonErrors, cookieAuth, jsonContent, ProjectParams, RangeQuery } from "../lib/api.ts";
+import { commonErrors, cookieAuth, jsonContent, ProjectParams, RangeQuery, ScopeQuery } from "../lib/api.ts";
 import { getOverview } from "../services/reads/overview.ts";
 import { resolveWindow } from "../services/reads/range.ts";
 import { SessionSummarySchema } from "./sessions.ts";
@@ -40,15 +40,17 @@ const route = createRoute({
   tags: ["Read"],
   security: cookieAuth,
   summary:
-    "Totals and series for a range (bucket chosen by range), the previous period, top errors and events, recent sessions",
-  request: { params: ProjectParams, query: z.object(RangeQuery) },
+    "Totals and series for a range (bucket chosen by range), the previous period, top errors and events, recent sessions; optionally for one app and/or environment",
+  request: { params: ProjectParams, query: z.object({ ...RangeQuery, ...ScopeQuery }) },
   responses: { 200: jsonContent(OverviewSchema), ...commonErrors },
 });
 
 export function registerOverview(app: App): void {
   app.openapi(route, async (c) => {
     const { project } = await requireProjectRole(c, c.req.valid("param").projectId, "VIEWER");
-    const window = resolveWindow(c.req.valid("query"), "24h");
-    return c.json(await getOverview(c.var.services.db(), project.id, window), 200);
+    const query = c.req.valid("query");
+    const window = resolveWindow(query, "24h");
+    const scope = { app: query.app, environment: query.environment };
+    return c.json(await getOverview(c.var.services.db(), project.id, window, scope), 200);
   });
 }

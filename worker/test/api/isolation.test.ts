@@ -244,6 +244,18 @@ const ROUTES: RouteSpec[] = [
     min: "VIEWER",
   },
   {
+    method: "GET",
+    template: "/api/projects/{projectId}/issues/{issueId}/users",
+    path: (w) => `${p(w)}/issues/${w.issueId}/users`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/issues/{issueId}/sessions",
+    path: (w) => `${p(w)}/issues/${w.issueId}/sessions`,
+    min: "VIEWER",
+  },
+  {
     method: "PATCH",
     template: "/api/projects/{projectId}/issues/{issueId}",
     path: (w) => `${p(w)}/issues/${w.issueId}`,
@@ -373,6 +385,8 @@ describe("IDOR: another tenant's ids through my own paths", () => {
     const checks: Array<[string, string, unknown?]> = [
       ["GET", `${p(w)}/issues/${other.issueId}`],
       ["GET", `${p(w)}/issues/${other.issueId}/occurrences`],
+      ["GET", `${p(w)}/issues/${other.issueId}/users`],
+      ["GET", `${p(w)}/issues/${other.issueId}/sessions`],
       ["PATCH", `${p(w)}/issues/${other.issueId}`, { status: "ignored" }],
       ["GET", `${p(w)}/events/${other.eventId}`],
       ["GET", `${p(w)}/sessions/${other.sessionRowId}`],

@@ -1,7 +1,8 @@
 import type { Database } from "@telemetry-tracker/db";
 import { type SQL, sql } from "drizzle-orm";
-import type { TimeWindow } from "./range.ts";
-import { isoMicroText, isoText, rows } from "./sql.ts";
+import { binInterval } from "./overview.ts";
+import { bucketStarts, type TimeWindow } from "./range.ts";
+import { BIN_ORIGIN, epochMs, isoMicroText, isoText, rollup, rows, type Scope, scopeConditions } from "./sql.ts";
 
 export interface EventItem {
   id: string;
@@ -71,16 +72,69 @@ export async function listEvents(
   };
 }
 
-/** Event names in the window with their counts (hourly rollup) and exact last-seen time. */
-export async function eventNames(db: Database, projectId: string, window: TimeWindow, limit = 100) {
-  return rows<{ name: string; count: number; lastSeen: string | null }>(
+export interface EventNameTrend {
+  name: string;
+  count: number;
+  lastSeen: string | null;
+  /** Events per bucket, aligned with `buckets` of the answer (the overview's bucketing). */
+  series: number[];
+}
+
+/**
+ * Event names in the window with their counts (hourly rollup, or its per-app/environment twin when
+ * filtered), exact last-seen time, and a zero-filled series per name over the window's buckets —
+ * from the rollup for hour-wide buckets, from the raw events (events_project_name_time_idx) for the
+ * 5-minute buckets of short ranges.
+ */
+export async function eventNames(
+  db: Database,
+  projectId: string,
+  window: TimeWindow,
+  scope: Scope = {},
+  limit = 100,
+): Promise<{ buckets: string[]; names: EventNameTrend[] }> {
+  const inScope = scopeConditions(scope);
+  const names = await rows<{ name: string; count: number; lastSeen: string | null }>(
     db,
-    sql`select n.name, n.count, ${isoText(sql`(select max(e.timestamp) from events e where e.project_id = ${projectId} and e.name = n.name)`)} as "lastSeen"
-        from (select name, sum(count)::float8 as count from event_counts_hourly
+    sql`select n.name, n.count, ${isoText(sql`(select max(e.timestamp) from events e where e.project_id = ${projectId} and e.name = n.name ${scopeConditions(scope, "e")})`)} as "lastSeen"
+        from (select name, sum(count)::float8 as count from ${rollup("event_counts_hourly", scope)}
               where project_id = ${projectId} and hour >= date_trunc('hour', ${window.from}::timestamptz, 'UTC') and hour < ${window.to}
+                ${inScope}
               group by name order by count desc, name limit ${limit}) n
         order by n.count desc, n.name`,
   );
+  const starts = bucketStarts(window);
+  if (names.length === 0) return { buckets: starts.map((t) => new Date(t).toISOString()), names: [] };
+  const bin = binInterval(window.bucketMs);
+  const nameList = names.map((n) => n.name);
+  const inNames = sql.join(
+    nameList.map((name) => sql`${name}`),
+    sql`, `,
+  );
+  const cells = await rows<{ name: string; t: number; n: number }>(
+    db,
+    window.bucketMs >= 3_600_000
+      ? sql`select name, ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(count)::float8 as n
+            from ${rollup("event_counts_hourly", scope)}
+            where project_id = ${projectId} and hour >= ${window.from} and hour < ${window.to}
+              and name in (${inNames}) ${inScope}
+            group by 1, 2`
+      : sql`select name, ${epochMs(sql`date_bin(${bin}, "timestamp", ${BIN_ORIGIN})`)} as t, count(*)::float8 as n
+            from events where project_id = ${projectId} and "timestamp" >= ${window.from} and "timestamp" < ${window.to}
+              and name in (${inNames}) ${inScope}
+            group by 1, 2`,
+  );
+  const index = new Map(starts.map((t, i) => [t, i]));
+  const series = new Map(nameList.map((name) => [name, starts.map(() => 0)]));
+  for (const cell of cells) {
+    const i = index.get(cell.t);
+    const line = series.get(cell.name);
+    if (i !== undefined && line) line[i] = cell.n;
+  }
+  return {
+    buckets: starts.map((t) => new Date(t).toISOString()),
+    names: names.map((n) => ({ ...n, series: series.get(n.name) ?? [] })),
+  };
 }
 
 export async function getEvent(db: Database, projectId: string, eventId: string): Promise<EventItem | null> {

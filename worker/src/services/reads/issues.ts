@@ -1,6 +1,7 @@
 import type { Database } from "@telemetry-tracker/db";
 import { type SQL, sql } from "drizzle-orm";
 import { intervalText, type TimeWindow } from "./range.ts";
+import { type SessionSummary, sessionSummaryColumns, toSessionSummary } from "./sessions.ts";
 import { BIN_ORIGIN, epochMs, isoMicroText, isoText, likePattern, rows } from "./sql.ts";
 
 export const ISSUE_SORTS = ["last_seen", "first_seen", "occurrences", "users"] as const;
@@ -176,5 +177,100 @@ export async function getIssue(db: Database, projectId: string, groupId: string,
     counts: starts.map((t) => ({ t: new Date(t).toISOString(), count: countMap.get(t) ?? 0 })),
     latestOccurrences: latest.items,
     nextOccurrencesCursor: latest.nextCursor,
+  };
+}
+
+export interface AffectedUser {
+  /** The user id, or the anonymous id when the occurrences carried none. */
+  userKey: string;
+  anonymous: boolean;
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+const groupExists = async (db: Database, projectId: string, groupId: string) =>
+  (await rows(db, sql`select 1 from error_groups where id = ${groupId} and project_id = ${projectId}`)).length > 0;
+
+/**
+ * Users (or anonymous ids) a group has hit, most occurrences first, keyset on (occurrences desc,
+ * user key asc). Aggregates the group's occurrences (error_occurrences_group_time_idx): cost grows
+ * with the group's size, not the project's. Null when the group is not this project's.
+ */
+export async function listAffectedUsers(
+  db: Database,
+  projectId: string,
+  groupId: string,
+  limit: number,
+  after: [string, string] | null,
+): Promise<{ items: AffectedUser[]; nextCursor: [string, string] | null } | null> {
+  if (!(await groupExists(db, projectId, groupId))) return null;
+  const found = await rows<AffectedUser>(
+    db,
+    sql`select coalesce(o.user_id, o.anonymous_id) as "userKey", bool_and(o.user_id is null) as anonymous,
+               count(*)::float8 as occurrences, ${isoText("min(o.timestamp)")} as "firstSeen",
+               ${isoText("max(o.timestamp)")} as "lastSeen"
+        from error_occurrences o
+        where o.group_id = ${groupId} and o.project_id = ${projectId} and coalesce(o.user_id, o.anonymous_id) is not null
+        group by 1
+        ${after ? sql`having count(*) < ${after[0]}::bigint or (count(*) = ${after[0]}::bigint and coalesce(o.user_id, o.anonymous_id) > ${after[1]})` : sql``}
+        order by count(*) desc, 1 asc limit ${limit + 1}`,
+  );
+  const page = found.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page,
+    nextCursor: found.length > limit && last ? [String(last.occurrences), last.userKey] : null,
+  };
+}
+
+export interface AffectedSession {
+  sessionId: string;
+  app: string;
+  /** Occurrences of this group in the session. */
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** The stored session, or null when the SDK never sent one for this id. */
+  session: SessionSummary | null;
+}
+
+/**
+ * Sessions a group has hit, the latest hit first, keyset on (last hit desc, session id + app asc),
+ * with the session's summary when it was stored. Null when the group is not this project's.
+ */
+export async function listAffectedSessions(
+  db: Database,
+  projectId: string,
+  groupId: string,
+  limit: number,
+  after: [string, string] | null,
+): Promise<{ items: AffectedSession[]; nextCursor: [string, string] | null } | null> {
+  if (!(await groupExists(db, projectId, groupId))) return null;
+  const key = sql`o.session_id || chr(31) || o.app`;
+  const found = await rows<
+    Omit<AffectedSession, "session"> & { cursorKey: string; tieKey: string; summary: Record<string, unknown> | null }
+  >(
+    db,
+    sql`select h.*, (select to_jsonb(x) from (select ${sessionSummaryColumns} from sessions s
+                       where s.project_id = ${projectId} and s.session_id = h."sessionId" and s.app = h.app) x) as summary
+        from (select o.session_id as "sessionId", o.app, count(*)::float8 as occurrences,
+                     ${isoText("min(o.timestamp)")} as "firstSeen", ${isoText("max(o.timestamp)")} as "lastSeen",
+                     ${isoMicroText("max(o.timestamp)")} as "cursorKey", ${key} as "tieKey"
+              from error_occurrences o
+              where o.group_id = ${groupId} and o.project_id = ${projectId} and o.session_id is not null
+              group by o.session_id, o.app
+              ${after ? sql`having max(o.timestamp) < ${after[0]}::timestamptz or (max(o.timestamp) = ${after[0]}::timestamptz and ${key} > ${after[1]})` : sql``}
+              order by max(o.timestamp) desc, ${key} asc limit ${limit + 1}) h
+        order by h."cursorKey" desc, h."tieKey" asc`,
+  );
+  const page = found.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ cursorKey: _c, tieKey: _t, summary, ...item }) => ({
+      ...item,
+      session: summary ? toSessionSummary(summary) : null,
+    })),
+    nextCursor: found.length > limit && last ? [last.cursorKey, last.tieKey] : null,
   };
 }

@@ -2,7 +2,7 @@ import type { Database } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
 import { bucketStarts, intervalText, previousWindow, type TimeWindow } from "./range.ts";
 import { type SessionSummary, sessionSummaryColumns, toSessionSummary } from "./sessions.ts";
-import { BIN_ORIGIN, epochMs, rows } from "./sql.ts";
+import { BIN_ORIGIN, epochMs, isScoped, rollup, rows, type Scope, scopeConditions } from "./sql.ts";
 
 export interface Totals {
   events: number;
@@ -30,7 +30,7 @@ export interface Overview {
 
 // Inlined, not a parameter: GROUP BY must repeat the select's expression exactly, and the text
 // is built from a number.
-const binInterval = (ms: number) => sql.raw(`'${intervalText(ms)}'::interval`);
+export const binInterval = (ms: number) => sql.raw(`'${intervalText(ms)}'::interval`);
 
 /** Hourly rollups when buckets are whole hours; the raw tables for the 5-minute buckets of short ranges. */
 const usesRollup = (window: TimeWindow) => window.bucketMs >= 3_600_000;
@@ -43,20 +43,22 @@ interface CountRow {
 }
 
 /** Events, errors and sessions per bucket (t) and in total (t null): one grouping-sets pass. */
-async function countSeries(db: Database, projectId: string, w: TimeWindow): Promise<CountRow[]> {
+async function countSeries(db: Database, projectId: string, w: TimeWindow, scope: Scope): Promise<CountRow[]> {
   const bin = binInterval(w.bucketMs);
+  const inScope = scopeConditions(scope);
   if (usesRollup(w)) {
     return rows<CountRow>(
       db,
       sql`select ${epochMs(sql`date_bin(${bin}, hour, ${BIN_ORIGIN})`)} as t, sum(events)::float8 as events,
                  sum(errors)::float8 as errors, sum(sessions)::float8 as sessions
-          from project_counts_hourly where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to}
+          from ${rollup("project_counts_hourly", scope)}
+          where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to} ${inScope}
           group by grouping sets ((date_bin(${bin}, hour, ${BIN_ORIGIN})), ())`,
     );
   }
   const raw = (table: string, column: string) =>
     sql`select date_bin(${bin}, ${sql.raw(column)}, ${BIN_ORIGIN}) as b from ${sql.raw(table)}
-        where project_id = ${projectId} and ${sql.raw(column)} >= ${w.from} and ${sql.raw(column)} < ${w.to}`;
+        where project_id = ${projectId} and ${sql.raw(column)} >= ${w.from} and ${sql.raw(column)} < ${w.to} ${inScope}`;
   return rows<CountRow>(
     db,
     sql`select ${epochMs(sql`b`)} as t, count(*) filter (where k = 'e')::float8 as events,
@@ -73,9 +75,19 @@ async function countSeries(db: Database, projectId: string, w: TimeWindow): Prom
  * Daily buckets read the per-day rollups (one row per user and day, not per session); shorter ones
  * hash-aggregate the covering index (sessions_project_started_users_idx).
  */
-async function activeUsers(db: Database, projectId: string, w: TimeWindow) {
+async function activeUsers(db: Database, projectId: string, w: TimeWindow, scope: Scope) {
   const bin = binInterval(w.bucketMs);
-  const inWindow = sql`project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to}`;
+  const inScope = scopeConditions(scope);
+  const inWindow = sql`project_id = ${projectId} and started_at >= ${w.from} and started_at < ${w.to} ${inScope}`;
+  if (w.bucketMs === 86_400_000 && isScoped(scope)) {
+    // One row per (day, app, environment, user): distinct across the environments an app filter spans.
+    return rows<{ t: number | null; users: number }>(
+      db,
+      sql`select ${epochMs(sql`day`)} as t, count(distinct user_key)::float8 as users from session_users_daily_by_scope
+          where project_id = ${projectId} and day >= ${w.from} and day < ${w.to} ${inScope}
+          group by grouping sets ((day), ())`,
+    );
+  }
   if (w.bucketMs === 86_400_000) {
     return rows<{ t: number | null; users: number }>(
       db,
@@ -100,12 +112,17 @@ async function activeUsers(db: Database, projectId: string, w: TimeWindow) {
 type TopGroup = Overview["topErrorGroups"][number];
 
 /** The five groups with the most occurrences in the window, by summing the per-group hourly rollup. */
-export async function topGroupsByScan(db: Database, projectId: string, w: TimeWindow): Promise<TopGroup[]> {
+export async function topGroupsByScan(
+  db: Database,
+  projectId: string,
+  w: TimeWindow,
+  scope: Scope = {},
+): Promise<TopGroup[]> {
   return rows<TopGroup>(
     db,
     sql`select g.id, g.type, g.message, g.culprit, g.status, t.n::float8 as count
-        from (select group_id, sum(count) as n from error_counts_hourly
-              where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to}
+        from (select group_id, sum(count) as n from ${rollup("error_counts_hourly", scope)}
+              where project_id = ${projectId} and hour >= ${w.from} and hour < ${w.to} ${scopeConditions(scope)}
               group by group_id order by n desc limit 5) t
         join error_groups g on g.id = t.group_id order by t.n desc, g.id`,
   );
@@ -120,16 +137,22 @@ const TOP_GROUPS_MAX_BATCHES = 10;
  * window is at least the next group's all-time total — nothing further down can beat it (the
  * threshold algorithm). Falls back to the full scan if the bound does not bite within a few batches.
  */
-export async function findTopErrorGroups(db: Database, projectId: string, w: TimeWindow): Promise<TopGroup[]> {
-  if (w.to.getTime() - w.from.getTime() <= 2 * 86_400_000) return topGroupsByScan(db, projectId, w);
+export async function findTopErrorGroups(
+  db: Database,
+  projectId: string,
+  w: TimeWindow,
+  scope: Scope = {},
+): Promise<TopGroup[]> {
+  if (w.to.getTime() - w.from.getTime() <= 2 * 86_400_000) return topGroupsByScan(db, projectId, w, scope);
   const best: Array<TopGroup & { occurrences: number }> = [];
   let after: { occurrences: number; id: string } | null = null;
   for (let batch = 0; batch < TOP_GROUPS_MAX_BATCHES; batch++) {
     const found: Array<TopGroup & { occurrences: number }> = await rows(
       db,
       sql`select g.id::text as id, g.type, g.message, g.culprit, g.status, g.occurrences::float8 as occurrences,
-                 coalesce((select sum(c.count) from error_counts_hourly c where c.group_id = g.id
-                   and c.project_id = ${projectId} and c.hour >= ${w.from} and c.hour < ${w.to}), 0)::float8 as count
+                 coalesce((select sum(c.count) from ${rollup("error_counts_hourly", scope)} c where c.group_id = g.id
+                   and c.project_id = ${projectId} and c.hour >= ${w.from} and c.hour < ${w.to}
+                   ${scopeConditions(scope, "c")}), 0)::float8 as count
           from error_groups g
           where g.project_id = ${projectId} and g.last_seen >= ${w.from}
             ${after ? sql`and (g.occurrences < ${after.occurrences} or (g.occurrences = ${after.occurrences} and g.id > ${after.id}::uuid))` : sql``}
@@ -144,7 +167,7 @@ export async function findTopErrorGroups(db: Database, projectId: string, w: Tim
     }
     after = { occurrences: last.occurrences, id: last.id };
   }
-  return topGroupsByScan(db, projectId, w);
+  return topGroupsByScan(db, projectId, w, scope);
 }
 
 /**
@@ -152,23 +175,30 @@ export async function findTopErrorGroups(db: Database, projectId: string, w: Tim
  * active users (distinct user or anonymous ids among sessions started), the previous window's totals,
  * top error groups and event names, and the latest sessions.
  */
-export async function getOverview(db: Database, projectId: string, w: TimeWindow): Promise<Overview> {
+export async function getOverview(
+  db: Database,
+  projectId: string,
+  w: TimeWindow,
+  scope: Scope = {},
+): Promise<Overview> {
   const previous = previousWindow(w);
+  const inScope = scopeConditions(scope);
   const [counts, users, previousCounts, previousUsers, topErrorGroups, topEvents, recent] = await Promise.all([
-    countSeries(db, projectId, w),
-    activeUsers(db, projectId, w),
-    countSeries(db, projectId, previous),
-    activeUsers(db, projectId, previous),
-    findTopErrorGroups(db, projectId, w),
+    countSeries(db, projectId, w, scope),
+    activeUsers(db, projectId, w, scope),
+    countSeries(db, projectId, previous, scope),
+    activeUsers(db, projectId, previous, scope),
+    findTopErrorGroups(db, projectId, w, scope),
     rows<{ name: string; count: number }>(
       db,
-      sql`select name, sum(count)::float8 as count from event_counts_hourly
+      sql`select name, sum(count)::float8 as count from ${rollup("event_counts_hourly", scope)}
           where project_id = ${projectId} and hour >= date_trunc('hour', ${w.from}::timestamptz, 'UTC') and hour < ${w.to}
+            ${inScope}
           group by name order by count desc, name limit 10`,
     ),
     rows<Record<string, unknown>>(
       db,
-      sql`select ${sessionSummaryColumns} from sessions s where s.project_id = ${projectId}
+      sql`select ${sessionSummaryColumns} from sessions s where s.project_id = ${projectId} ${scopeConditions(scope, "s")}
           order by s.started_at desc nulls last, s.id desc nulls last limit 10`,
     ),
   ]);

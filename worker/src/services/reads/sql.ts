@@ -22,3 +22,26 @@ export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => 
 /** Microsecond ISO text: exact keyset cursors for timestamp columns (compare with `::timestamptz`). */
 export const isoMicroText = (column: SQL | string) =>
   sql`to_char(${typeof column === "string" ? sql.raw(column) : column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The dashboard's app/environment filters, as the overview and event-name reads take them. */
+export interface Scope {
+  app?: string;
+  environment?: string;
+}
+
+export const isScoped = (scope: Scope) => Boolean(scope.app || scope.environment);
+
+/**
+ * `and app = … and environment = …` for the filters given, on a table alias (or none). Works on the
+ * raw tables and on the *_by_scope rollups alike: filters are never '', the rollups' "no environment".
+ */
+export function scopeConditions(scope: Scope, alias?: string): SQL {
+  const column = (name: string) => sql.raw(alias ? `${alias}.${name}` : name);
+  const parts: SQL[] = [];
+  if (scope.app) parts.push(sql` and ${column("app")} = ${scope.app}`);
+  if (scope.environment) parts.push(sql` and ${column("environment")} = ${scope.environment}`);
+  return sql.join(parts, sql``);
+}
+
+/** A rollup, or its per-app/environment twin (migrations 0009–0010) when the read is filtered. */
+export const rollup = (table: string, scope: Scope) => sql.raw(isScoped(scope) ? `${table}_by_scope` : table);
