@@ -20,6 +20,15 @@ export const devOutbox: Mail[] = [];
 const DEV_OUTBOX_LIMIT = 100;
 
 /**
+ * The mail's link for the API's answer outside production, so a developer (or a test, or the
+ * dashboard running in another process) can follow it without an inbox. Never in production: there
+ * the link is a credential only its addressee may hold.
+ */
+export function devLinkFor(env: Pick<Bindings, "APP_ENV">, link: string): string | undefined {
+  return env.APP_ENV === "production" ? undefined : link;
+}
+
+/**
  * Development logs the link (and keeps it in `devOutbox`); production posts JSON to MAIL_API_URL.
  * Production without a mail API is refused up front (503), never a silent success.
  */

@@ -25,7 +25,7 @@ import {
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok } from "../lib/api.ts";
-import { createMailer } from "../lib/mailer.ts";
+import { createMailer, devLinkFor } from "../lib/mailer.ts";
 import { recordAudit } from "../services/audit.ts";
 
 export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -186,9 +186,21 @@ const forgotRoute = createRoute({
   method: "post",
   path: "/api/auth/forgot-password",
   tags,
-  summary: "Mail a one-hour, single-use reset link (answers the same whether or not the account exists)",
+  summary:
+    "Mail a one-hour, single-use reset link (in production the answer is the same whether or not the account exists)",
   request: { body: jsonBody(z.object({ email: Email })) },
-  responses: { 202: jsonContent(Ok, "Accepted"), ...commonErrors },
+  responses: {
+    202: jsonContent(
+      Ok.extend({
+        devResetUrl: z.string().optional().openapi({
+          description:
+            "The reset link the mail carries, when the account exists; only when APP_ENV is not production (development reveals which addresses have accounts)",
+        }),
+      }),
+      "Accepted",
+    ),
+    ...commonErrors,
+  },
 });
 
 const resetRoute = createRoute({
@@ -418,6 +430,7 @@ export function registerAuth(app: App): void {
     // Counted for unknown addresses too, so the 429 reveals nothing about who has an account.
     await consumeAllowance(db, `reset:${email}`, RESET_MAIL_LIMIT);
     const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+    let devResetUrl: string | undefined;
     if (user) {
       const token = randomHex(32);
       await db.insert(passwordResetTokens).values({
@@ -432,8 +445,9 @@ export function registerAuth(app: App): void {
         text: `Someone asked to reset the password of this account. The link works once, for one hour:\n\n${link}\n\nIf it was not you, ignore this mail.`,
         link,
       });
+      devResetUrl = devLinkFor(c.env, link);
     }
-    return c.json({ ok: true as const }, 202);
+    return c.json({ ok: true as const, ...(devResetUrl ? { devResetUrl } : {}) }, 202);
   });
 
   app.openapi(resetRoute, async (c) => {

@@ -6,7 +6,7 @@ import { clientIp, requireAuth } from "../auth/session.ts";
 import type { App } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams } from "../lib/api.ts";
-import { createMailer } from "../lib/mailer.ts";
+import { createMailer, devLinkFor } from "../lib/mailer.ts";
 import { recordAudit } from "../services/audit.ts";
 import { dashboardUrl } from "./auth.ts";
 
@@ -102,7 +102,17 @@ const createInviteRoute = createRoute({
       }),
     ),
   },
-  responses: { 201: jsonContent(InviteSchema, "Created and mailed"), ...commonErrors },
+  responses: {
+    201: jsonContent(
+      InviteSchema.extend({
+        devAcceptUrl: z.string().optional().openapi({
+          description: "The accept link the mail carries; only when APP_ENV is not production",
+        }),
+      }),
+      "Created and mailed",
+    ),
+    ...commonErrors,
+  },
 });
 const revokeInviteRoute = createRoute({
   method: "delete",
@@ -301,7 +311,8 @@ export function registerMembers(app: App): void {
       metadata: { email, role },
       ip: clientIp(c),
     });
-    return c.json(inviteDto(invite), 201);
+    const devAcceptUrl = devLinkFor(c.env, link);
+    return c.json({ ...inviteDto(invite), ...(devAcceptUrl ? { devAcceptUrl } : {}) }, 201);
   });
 
   app.openapi(revokeInviteRoute, async (c) => {

@@ -287,6 +287,28 @@ describe("passwords", () => {
     }
   });
 
+  it("outside production forgot-password answers the reset link (devResetUrl); in production never", async () => {
+    const user = await userWithPassword();
+    const res = await call("/api/auth/forgot-password", { body: { email: user.email } });
+    expect(res.status).toBe(202);
+    const { devResetUrl } = await json<{ devResetUrl?: string }>(res);
+    expect(devResetUrl).toMatch(/\/reset-password\?token=[0-9a-f]{64}$/);
+    const token = new URL(devResetUrl ?? "").searchParams.get("token");
+    const reset = await call("/api/auth/reset-password", { body: { token, password: "a brand new password" } });
+    expect(reset.status).toBe(200);
+
+    const production = await call("/api/auth/forgot-password", {
+      body: { email: user.email },
+      env: {
+        APP_ENV: "production",
+        MAIL_API_URL: `${env.STRIPE_API_BASE}/__control/mail`,
+        MAIL_FROM: "tt@example.test",
+      },
+    });
+    expect(production.status).toBe(202);
+    expect(await json(production)).toEqual({ ok: true });
+  });
+
   it("production without a mail API answers 503 mailer_not_configured", async () => {
     const res = await call("/api/auth/forgot-password", {
       body: { email: uniqueEmail() },

@@ -161,6 +161,36 @@ describe("members", () => {
     expect(dup.status).toBe(409);
   });
 
+  it("outside production the create answer carries the accept link (devAcceptUrl); in production never", async () => {
+    const w = await world();
+    const email = uniqueEmail("dev-link");
+    const before = devOutbox.length;
+    const created = await call(`/api/orgs/${w.org.id}/invites`, {
+      cookie: w.members.OWNER.cookie,
+      body: { email, role: "VIEWER" },
+    });
+    expect(created.status).toBe(201);
+    const body = await json<{ devAcceptUrl?: string }>(created);
+    expect(body.devAcceptUrl).toBe(devOutbox.slice(before).find((m) => m.to === email)?.link);
+    const token = body.devAcceptUrl?.split("/invite/")[1];
+    expect(await json(await call(`/api/invites/${token}`))).toMatchObject({ email, role: "VIEWER" });
+
+    const production = await call(`/api/orgs/${w.org.id}/invites`, {
+      cookie: w.members.OWNER.cookie.replace("tt_session=", "__Host-tt_session="),
+      body: { email: uniqueEmail("prod-link"), role: "VIEWER" },
+      env: {
+        APP_ENV: "production",
+        MAIL_API_URL: `${env.STRIPE_API_BASE}/__control/mail`,
+        MAIL_FROM: "tt@example.test",
+      },
+    });
+    expect(production.status).toBe(201);
+    const productionBody = await json<Record<string, unknown>>(production);
+    expect(productionBody.email).toBeDefined();
+    expect(productionBody).not.toHaveProperty("devAcceptUrl");
+    expect(JSON.stringify(productionBody)).not.toContain("/invite/");
+  });
+
   it("an invite mail in production without a mailer is a 503, and no invite is created", async () => {
     const w = await world();
     const res = await call(`/api/orgs/${w.org.id}/invites`, {

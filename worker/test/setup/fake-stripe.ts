@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
  * Control surface for the tests (which run inside workerd and cannot share memory with it):
  * `GET /__control/requests` (recorded requests), `POST /__control/subscriptions` (JSON body: a
  * subscription object that GET /v1/subscriptions/:id then answers), `POST /__control/fail`
- * (`{ count, status }`: the next API requests fail with a Stripe error).
+ * (`{ count, status }`: the next API requests fail with a Stripe error). `POST /__control/mail`
+ * accepts any mail with 202, a stand-in for the production mailer's HTTP API (MAIL_API_URL).
  */
 export interface FakeStripe {
   port: number;
@@ -136,6 +137,7 @@ export async function startFakeStripe(options: { port?: number; host?: string } 
         Object.assign(failures, JSON.parse(raw));
         return send(res, 200, failures);
       }
+      if (req.method === "POST" && url.pathname === "/__control/mail") return send(res, 202, { queued: true });
       return send(res, 404, { error: "not found" });
     }
 
