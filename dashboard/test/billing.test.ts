@@ -62,6 +62,9 @@ beforeAll(async () => {
   );
   page = await context.newPage();
   page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.error(`console error at ${page.url()}: ${message.text()}`);
+  });
 });
 
 afterEach(async (test) => {
