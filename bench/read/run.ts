@@ -13,7 +13,12 @@ import pg from "pg";
 import { migrateDatabase } from "../../db/local/migrate.ts";
 import { createScratchDatabase } from "../../db/local/scratch-database.ts";
 import { eventNames, listEvents } from "../../worker/src/services/reads/events.ts";
-import { getIssue, listIssues } from "../../worker/src/services/reads/issues.ts";
+import {
+  getIssue,
+  listAffectedSessions,
+  listAffectedUsers,
+  listIssues,
+} from "../../worker/src/services/reads/issues.ts";
 import { findTopErrorGroups, getOverview, topGroupsByScan } from "../../worker/src/services/reads/overview.ts";
 import { resolveWindow } from "../../worker/src/services/reads/range.ts";
 import { listSessions } from "../../worker/src/services/reads/sessions.ts";
@@ -88,6 +93,23 @@ try {
   const cases: Array<{ name: string; run: () => Promise<unknown> }> = [
     { name: "overview 24h", run: () => getOverview(db, projectId, resolveWindow({ range: "24h" })) },
     { name: "overview 30d", run: () => getOverview(db, projectId, resolveWindow({ range: "30d" })) },
+    // The dashboard's app/environment filters: served by the *_by_scope rollups (migration 0010).
+    {
+      name: "overview 24h app",
+      run: () => getOverview(db, projectId, resolveWindow({ range: "24h" }), { app: "ios" }),
+    },
+    {
+      name: "overview 30d app",
+      run: () => getOverview(db, projectId, resolveWindow({ range: "30d" }), { app: "ios" }),
+    },
+    {
+      name: "overview 24h app+env",
+      run: () => getOverview(db, projectId, resolveWindow({ range: "24h" }), { app: "web", environment: "staging" }),
+    },
+    {
+      name: "overview 30d app+env",
+      run: () => getOverview(db, projectId, resolveWindow({ range: "30d" }), { app: "web", environment: "staging" }),
+    },
     {
       name: "issues first page",
       run: () => listIssues(db, projectId, { status: "unresolved" }, "last_seen", 25, null),
@@ -97,6 +119,12 @@ try {
     { name: "issue detail", run: () => getIssue(db, projectId, bigGroup.id, resolveWindow({ range: "24h" })) },
     // Informative, outside the issue's target list:
     { name: "event names 7d", run: () => eventNames(db, projectId, resolveWindow({ range: "7d" })) },
+    {
+      name: "event names 30d app",
+      run: () => eventNames(db, projectId, resolveWindow({ range: "30d" }), { app: "ios" }),
+    },
+    { name: "issue users", run: () => listAffectedUsers(db, projectId, bigGroup.id, 25, null) },
+    { name: "issue sessions", run: () => listAffectedSessions(db, projectId, bigGroup.id, 25, null) },
     { name: "issues sorted by users", run: () => listIssues(db, projectId, { status: "all" }, "users", 25, null) },
   ];
 
