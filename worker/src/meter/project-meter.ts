@@ -79,7 +79,7 @@ const FLUSH_BATCH_ROWS = 1_000;
 const FLUSH_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_BACKOFF_MS = 60_000;
 const PLAN_REFRESH_MS = 60_000;
-/** A session not seen for this long is forgotten, so a late update of it counts as a new session. */
+/** A session silent for this long is forgotten, so a late update of it counts as a new session. */
 const KNOWN_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function utcMonth(at: number): string {
@@ -253,7 +253,8 @@ export class ProjectMeter extends DurableObject<Bindings> {
         )
         .toArray();
       for (const app of newApps) this.sql.exec("insert or ignore into app_labels (app) values (?)", app);
-      for (const key of newSessions) {
+      // Every session in the batch is refreshed, so a long session is not forgotten while active.
+      for (const key of new Set(request.sessionKeys)) {
         this.sql.exec("insert or replace into known_sessions (key, seen_at) values (?, ?)", key, now);
       }
       if (units > 0) {
