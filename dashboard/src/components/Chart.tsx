@@ -21,6 +21,8 @@ export function TimeChart(props: {
   series: ChartSeries[];
   height?: number;
   spark?: boolean;
+  /** A fixed width in pixels (a sparkline in a table cell); otherwise the chart fills its box. */
+  width?: number;
   label: string;
 }) {
   let host!: HTMLDivElement;
@@ -31,7 +33,7 @@ export function TimeChart(props: {
     const { default: uPlot } = await import("uplot");
     plot?.destroy();
     const height = props.height ?? (props.spark ? 36 : 240);
-    const width = host.clientWidth || 300;
+    const width = props.width ?? (host.clientWidth || 300);
     const text = cssVar("--muted");
     const grid = cssVar("--border");
     plot = new uPlot(
@@ -66,7 +68,7 @@ export function TimeChart(props: {
 
   onMount(() => {
     observer = new ResizeObserver(() =>
-      plot?.setSize({ width: host.clientWidth, height: props.height ?? (props.spark ? 36 : 240) }),
+      plot?.setSize({ width: props.width ?? host.clientWidth, height: props.height ?? (props.spark ? 36 : 240) }),
     );
     observer.observe(host);
     // Theme switches change the CSS variables the chart was drawn with.
@@ -84,5 +86,13 @@ export function TimeChart(props: {
     observer?.disconnect();
     plot?.destroy();
   });
-  return <div ref={host} class={props.spark ? "spark" : "chart"} role="img" aria-label={props.label} />;
+  return (
+    <div
+      ref={host}
+      class={props.spark ? "spark" : "chart"}
+      style={props.width ? { width: `${props.width}px`, height: `${props.height ?? 36}px` } : undefined}
+      role="img"
+      aria-label={props.label}
+    />
+  );
 }

@@ -1,6 +1,8 @@
 import { action, query, redirect } from "@solidjs/router";
 import { ingestBaseUrl, mutateWorker, readWorker, WorkerError, workerJson } from "./server/worker";
 import type {
+  AffectedSession,
+  AffectedUser,
   ApiKey,
   AuditEntry,
   AuthSession,
@@ -56,6 +58,9 @@ function qs(params: Record<string, string | number | undefined | null>): string 
 }
 
 const RANGE_NAMES = new Set(["1h", "24h", "7d", "30d"]);
+
+/** Rows per page of an issue's affected users and sessions. */
+const AFFECTED_PAGE = 10;
 
 function filterParams(filters: ViewFilters) {
   const range = filters.range && RANGE_NAMES.has(filters.range) ? filters.range : "24h";
@@ -395,9 +400,12 @@ export const getInvites = query(async (orgId: string) => {
   return await readWorker<{ invites: Invite[] }>(`/api/orgs/${enc(orgId)}/invites`);
 }, "invites");
 
+/** Outside production the answer carries `devAcceptUrl`, the link the mail would have held. */
 export const createInvite = action(async (orgId: string, email: string, role: Role) => {
   "use server";
-  return await mutateWorker<Invite>("POST", `/api/orgs/${enc(orgId)}/invites`, { body: { email, role } });
+  return await mutateWorker<Invite & { devAcceptUrl?: string }>("POST", `/api/orgs/${enc(orgId)}/invites`, {
+    body: { email, role },
+  });
 }, "create-invite");
 
 export const revokeInvite = action(async (orgId: string, inviteId: string) => {
@@ -469,14 +477,16 @@ export const getIssues = query(async (projectId: string, params: IssueQuery) => 
   return page;
 }, "issues");
 
-export const getIssue = query(async (projectId: string, issueId: string) => {
+/** The issue's chart follows the view's time range (the detail route has no app/environment scope). */
+export const getIssue = query(async (projectId: string, issueId: string, filters: ViewFilters = {}) => {
   "use server";
+  const range = filterParams({ range: filters.range, from: filters.from, to: filters.to });
   const wire = await readWorker<{
     issue: WireIssue;
     sessionsAffected: number;
     counts: { t: string; count: number }[];
     latestOccurrences: WireOccurrence[];
-  }>(`/api/projects/${enc(projectId)}/issues/${enc(issueId)}?range=30d`);
+  }>(`/api/projects/${enc(projectId)}/issues/${enc(issueId)}${qs(range)}`);
   const detail: IssueDetail = {
     ...toIssue(wire.issue),
     sessionsAffected: wire.sessionsAffected,
@@ -485,6 +495,30 @@ export const getIssue = query(async (projectId: string, issueId: string) => {
   };
   return detail;
 }, "issue");
+
+/** Users (or anonymous ids) the issue has hit, most occurrences first; `cursor` pages on. */
+export const getIssueUsers = query(async (projectId: string, issueId: string, cursor?: string) => {
+  "use server";
+  const wire = await readWorker<{ users: AffectedUser[]; nextCursor: string | null }>(
+    `/api/projects/${enc(projectId)}/issues/${enc(issueId)}/users${qs({ cursor, limit: AFFECTED_PAGE })}`,
+  );
+  const page: Page<AffectedUser> = { items: wire.users, nextCursor: wire.nextCursor };
+  return page;
+}, "issue-users");
+
+/** Sessions the issue has hit, latest hit first, with the stored session when there is one. */
+export const getIssueSessions = query(async (projectId: string, issueId: string, cursor?: string) => {
+  "use server";
+  const wire = await readWorker<{
+    sessions: Array<Omit<AffectedSession, "session"> & { session: WireSession | null }>;
+    nextCursor: string | null;
+  }>(`/api/projects/${enc(projectId)}/issues/${enc(issueId)}/sessions${qs({ cursor, limit: AFFECTED_PAGE })}`);
+  const page: Page<AffectedSession> = {
+    items: wire.sessions.map((row) => ({ ...row, session: row.session ? toSession(row.session) : null })),
+    nextCursor: wire.nextCursor,
+  };
+  return page;
+}, "issue-sessions");
 
 export const setIssueStatus = action(async (projectId: string, issueId: string, status: IssueStatus) => {
   "use server";
@@ -497,10 +531,16 @@ export const setIssueStatus = action(async (projectId: string, issueId: string, 
 
 export const getEventGroups = query(async (projectId: string, filters: ViewFilters) => {
   "use server";
-  const wire = await readWorker<{ names: EventGroup[] }>(
-    `/api/projects/${enc(projectId)}/events/names${qs(filterParams(filters))}`,
-  );
-  return { groups: wire.names };
+  const wire = await readWorker<{
+    window: { from: string; to: string; bucket: string };
+    buckets: string[];
+    names: EventGroup[];
+  }>(`/api/projects/${enc(projectId)}/events/names${qs(filterParams(filters))}`);
+  return {
+    window: wire.window,
+    times: wire.buckets.map((bucket) => new Date(bucket).getTime() / 1000),
+    groups: wire.names,
+  };
 }, "event-groups");
 
 export interface EventQuery extends ViewFilters {

@@ -191,7 +191,27 @@ export interface EventGroup {
   name: string;
   count: number;
   lastSeen: string;
-  trend?: number[];
+  /** Events per bucket, aligned with the answer's `buckets`. */
+  series: number[];
+}
+
+/** A user (or anonymous id) an issue has hit. */
+export interface AffectedUser {
+  userKey: string;
+  anonymous: boolean;
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A session an issue has hit; `session` is null when no session was stored for the id. */
+export interface AffectedSession {
+  sessionId: string;
+  app: string;
+  occurrences: number;
+  firstSeen: string;
+  lastSeen: string;
+  session: SessionSummary | null;
 }
 
 export interface EventRow {

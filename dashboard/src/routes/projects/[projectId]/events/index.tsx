@@ -1,6 +1,7 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
+import { TimeChart } from "~/components/Chart";
 import { Boundary, EmptyState } from "~/components/states";
 import { getEventGroups, getEvents } from "~/lib/api";
 import { useViewFilters } from "~/lib/filters";
@@ -8,26 +9,6 @@ import { formatCount, formatDateTime, formatRelative } from "~/lib/format";
 
 function one(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value || undefined;
-}
-
-function Trend(props: { values?: number[] }) {
-  const max = () => Math.max(1, ...(props.values ?? []));
-  return (
-    <span aria-hidden="true" style={{ display: "inline-flex", gap: "1px", "align-items": "flex-end", height: "1rem" }}>
-      <For each={props.values ?? []}>
-        {(value) => (
-          <span
-            style={{
-              width: "3px",
-              height: `${Math.max(6, (value / max()) * 100)}%`,
-              background: "var(--accent)",
-              opacity: value ? 1 : 0.25,
-            }}
-          />
-        )}
-      </For>
-    </span>
-  );
 }
 
 export default function Events() {
@@ -82,8 +63,15 @@ export default function Events() {
                           <A href={withFilters(base(), { name: group.name })}>{group.name}</A>
                         </td>
                         <td class="num">{formatCount(group.count)}</td>
-                        <td class="hide-phone">
-                          <Trend values={group.trend} />
+                        <td class="hide-phone trend-cell">
+                          <TimeChart
+                            spark
+                            width={140}
+                            height={28}
+                            times={groups()?.times ?? []}
+                            series={[{ label: group.name, values: group.series, color: "--series-1" }]}
+                            label={`${group.name}: ${formatCount(group.count)} events, per ${groups()?.window.bucket ?? "bucket"}`}
+                          />
                         </td>
                         <td>{formatRelative(group.lastSeen)}</td>
                       </tr>

@@ -1,12 +1,12 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
 import { Boundary } from "~/components/states";
-import { getIssue, getProjectContext, setIssueStatus } from "~/lib/api";
-import { useViewFilters } from "~/lib/filters";
-import { formatCount, formatDateTime, formatRelative } from "~/lib/format";
-import type { Frame, IssueStatus, Occurrence } from "~/lib/types";
+import { getIssue, getIssueSessions, getIssueUsers, getProjectContext, setIssueStatus } from "~/lib/api";
+import { RANGES, useViewFilters } from "~/lib/filters";
+import { formatCount, formatDateTime, formatDuration, formatRelative } from "~/lib/format";
+import type { AffectedSession, AffectedUser, Frame, IssueStatus, Occurrence, Page } from "~/lib/types";
 
 function FrameList(props: { frames: Frame[] }) {
   const inApp = () => props.frames.filter((frame) => frame.inApp !== false);
@@ -78,10 +78,181 @@ function OccurrenceView(props: { occurrence: Occurrence }) {
   );
 }
 
+/**
+ * A bounded list read page by page: the first page through `createAsync` (so it loads with the
+ * page and revalidates with it), further pages on "Load more" from the last page's cursor.
+ */
+function PagedList<T>(props: {
+  title: string;
+  testId: string;
+  first: Page<T> | undefined;
+  more: (cursor: string) => Promise<Page<T>>;
+  key: (item: T) => string;
+  empty: string;
+  head: JSX.Element;
+  row: (item: T) => JSX.Element;
+}) {
+  const [extra, setExtra] = createSignal<Page<T>[]>([]);
+  const [loading, setLoading] = createSignal(false);
+  const [failure, setFailure] = createSignal<string>();
+  const items = () => {
+    const seen = new Set<string>();
+    const out: T[] = [];
+    for (const item of [...(props.first?.items ?? []), ...extra().flatMap((page) => page.items)]) {
+      const key = props.key(item);
+      if (!seen.has(key)) out.push(item);
+      seen.add(key);
+    }
+    return out;
+  };
+  const cursor = () => {
+    const parts = extra();
+    return parts.length > 0 ? parts[parts.length - 1].nextCursor : (props.first?.nextCursor ?? null);
+  };
+  // A new first page (another issue, or a refresh after a status change) starts the list over.
+  createEffect(
+    on(
+      () => props.first,
+      () => setExtra([]),
+      { defer: true },
+    ),
+  );
+  const loadMore = async () => {
+    const after = cursor();
+    if (!after || loading()) return;
+    setLoading(true);
+    setFailure(undefined);
+    try {
+      const page = await props.more(after);
+      setExtra([...extra(), page]);
+    } catch (error) {
+      setFailure(error instanceof Error ? error.message : String(error));
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <section class="card" data-testid={props.testId}>
+      <h2>{props.title}</h2>
+      <Show when={items().length > 0} fallback={<p class="muted">{props.empty}</p>}>
+        <div class="table-wrap">
+          <table>
+            <thead>{props.head}</thead>
+            <tbody>
+              <For each={items()}>{(item) => props.row(item)}</For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+      <Show when={failure()}>
+        <p class="error-text" role="alert">
+          {failure()} — try again.
+        </p>
+      </Show>
+      <Show when={cursor()}>
+        <button type="button" style={{ "margin-top": "0.75rem" }} disabled={loading()} onClick={() => void loadMore()}>
+          {loading() ? "Loading…" : "Load more"}
+        </button>
+      </Show>
+    </section>
+  );
+}
+
+function AffectedUsers(props: { projectId: string; issueId: string }) {
+  const first = createAsync(() => getIssueUsers(props.projectId, props.issueId));
+  return (
+    <PagedList<AffectedUser>
+      title="Affected users"
+      testId="affected-users"
+      first={first()}
+      more={(cursor) => getIssueUsers(props.projectId, props.issueId, cursor)}
+      key={(user) => `${user.anonymous ? "a" : "u"}:${user.userKey}`}
+      empty="No user or anonymous id came with these errors."
+      head={
+        <tr>
+          <th>User</th>
+          <th class="num">Occurrences</th>
+          <th class="hide-phone">First seen</th>
+          <th>Last seen</th>
+        </tr>
+      }
+      row={(user) => (
+        <tr data-testid="affected-user">
+          <td>
+            <span class="mono">{user.userKey}</span>
+            <Show when={user.anonymous}>
+              <span class="muted small"> (anonymous)</span>
+            </Show>
+          </td>
+          <td class="num">{formatCount(user.occurrences)}</td>
+          <td class="hide-phone">{formatRelative(user.firstSeen)}</td>
+          <td>{formatRelative(user.lastSeen)}</td>
+        </tr>
+      )}
+    />
+  );
+}
+
+function AffectedSessions(props: { projectId: string; issueId: string; link: (path: string) => string }) {
+  const first = createAsync(() => getIssueSessions(props.projectId, props.issueId));
+  return (
+    <PagedList<AffectedSession>
+      title="Affected sessions"
+      testId="affected-sessions"
+      first={first()}
+      more={(cursor) => getIssueSessions(props.projectId, props.issueId, cursor)}
+      key={(row) => `${row.app}:${row.sessionId}`}
+      empty="None of these errors came with a session id."
+      head={
+        <tr>
+          <th>Session</th>
+          <th class="num">Occurrences</th>
+          <th class="hide-phone">User</th>
+          <th class="hide-phone num">Duration</th>
+          <th>Last hit</th>
+        </tr>
+      }
+      row={(row) => (
+        <tr data-testid="affected-session">
+          <td>
+            <Show
+              when={row.session}
+              fallback={
+                <span class="mono" title="No session was stored for this id">
+                  {row.sessionId.slice(0, 12)}
+                </span>
+              }
+            >
+              {(session) => (
+                <A href={props.link(`/projects/${props.projectId}/sessions/${session().id}`)} class="mono">
+                  {row.sessionId.slice(0, 12)}
+                </A>
+              )}
+            </Show>
+            <div class="muted small">
+              {row.app}
+              {row.session ? "" : " · not stored"}
+            </div>
+          </td>
+          <td class="num">{formatCount(row.occurrences)}</td>
+          <td class="hide-phone">{row.session ? (row.session.userId ?? "anonymous") : "–"}</td>
+          <td class="hide-phone num">{row.session ? formatDuration(row.session.durationMs) : "–"}</td>
+          <td>{formatRelative(row.lastSeen)}</td>
+        </tr>
+      )}
+    />
+  );
+}
+
 export default function IssueDetail() {
   const params = useParams<Record<string, string>>();
-  const { withFilters } = useViewFilters();
-  const issue = createAsync(() => getIssue(params.projectId, params.issueId));
+  const { filters, withFilters } = useViewFilters();
+  const issue = createAsync(() => getIssue(params.projectId, params.issueId, filters()));
+  const rangeLabel = () => {
+    const current = filters();
+    if (current.from && current.to) return `${formatDateTime(current.from)} – ${formatDateTime(current.to)}`;
+    return (RANGES.find((range) => range.value === current.range)?.label ?? "Last 24 hours").toLowerCase();
+  };
   const context = createAsync(() => getProjectContext(params.projectId));
   const setStatus = useAction(setIssueStatus);
   const submission = useSubmission(setIssueStatus);
@@ -173,9 +344,9 @@ export default function IssueDetail() {
               </div>
               <Show when={data().hourly.length > 0}>
                 <section class="card">
-                  <h2>Occurrences, last 30 days</h2>
+                  <h2>Occurrences, {rangeLabel()}</h2>
                   <TimeChart
-                    label="Occurrences over the last 30 days"
+                    label={`Occurrences, ${rangeLabel()}`}
                     height={160}
                     times={data().hourly.map((point) => new Date(point.t).getTime() / 1000)}
                     series={[
@@ -184,6 +355,14 @@ export default function IssueDetail() {
                   />
                 </section>
               </Show>
+              <div class="grid two">
+                <Boundary>
+                  <AffectedUsers projectId={params.projectId} issueId={params.issueId} />
+                </Boundary>
+                <Boundary>
+                  <AffectedSessions projectId={params.projectId} issueId={params.issueId} link={withFilters} />
+                </Boundary>
+              </div>
               <section class="card">
                 <div class="spread">
                   <h2>Occurrence</h2>
