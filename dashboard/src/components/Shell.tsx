@@ -1,5 +1,5 @@
 import { A, createAsync, useAction, useLocation, useNavigate } from "@solidjs/router";
-import { createSignal, For, type JSX, Show } from "solid-js";
+import { createSignal, ErrorBoundary, For, type JSX, Show } from "solid-js";
 import { getFilterOptions, getMe, getOrgs, getProjectContext, getProjects, logout } from "~/lib/api";
 import { RANGES, useViewFilters } from "~/lib/filters";
 import { ThemeToggle } from "./Theme";
@@ -148,62 +148,75 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
           <span class="brand-mark" aria-hidden="true" />
           <span class="hide-phone">Telemetry Tracker</span>
         </A>
-        <label class="visually-hidden" for="org-switcher">
-          Organization
-        </label>
-        <select
-          id="org-switcher"
-          aria-label="Organization"
-          disabled={switching()}
-          value={context()?.org.id ?? ""}
-          onChange={(event) => {
-            const value = event.currentTarget.value;
-            if (value === "__new") navigate("/onboarding?new=org");
-            else void switchOrg(value);
-          }}
-        >
-          <For each={orgs()?.orgs ?? []}>
-            {(org) => (
-              <option value={org.id} selected={org.id === context()?.org.id}>
-                {org.name}
-              </option>
-            )}
-          </For>
-          <option value="__new">+ New organization</option>
-        </select>
-        <select
-          id="project-switcher"
-          aria-label="Project"
-          value={props.projectId}
-          onChange={(event) => {
-            const value = event.currentTarget.value;
-            if (value === "__new") navigate(`/onboarding?org=${context()?.org.id ?? ""}&new=project`);
-            else navigate(withFilters(`/projects/${value}`));
-          }}
-        >
-          <For each={projects() ?? []}>
-            {(project) => (
-              <option value={project.id} selected={project.id === props.projectId}>
-                {project.name}
-              </option>
-            )}
-          </For>
-          <Show when={context()?.can?.manageProjects ?? context()?.role === "OWNER"}>
-            <option value="__new">+ New project</option>
-          </Show>
-        </select>
-        <span class="grow" />
-        <Show when={context()}>
-          {(ctx) => (
-            <span class="badge" title="Your role in this organization">
-              {ctx().role}
+        <ErrorBoundary
+          fallback={(error) => (
+            <span class="error-text small" role="alert" data-testid="switcher-error">
+              {error instanceof Error ? error.message : String(error)} · <A href="/">Your projects</A>
             </span>
           )}
-        </Show>
+        >
+          <label class="visually-hidden" for="org-switcher">
+            Organization
+          </label>
+          <select
+            id="org-switcher"
+            aria-label="Organization"
+            disabled={switching()}
+            value={context()?.org.id ?? ""}
+            onChange={(event) => {
+              const value = event.currentTarget.value;
+              if (value === "__new") navigate("/onboarding?new=org");
+              else void switchOrg(value);
+            }}
+          >
+            <For each={orgs()?.orgs ?? []}>
+              {(org) => (
+                <option value={org.id} selected={org.id === context()?.org.id}>
+                  {org.name}
+                </option>
+              )}
+            </For>
+            <option value="__new">+ New organization</option>
+          </select>
+          <select
+            id="project-switcher"
+            aria-label="Project"
+            value={props.projectId}
+            onChange={(event) => {
+              const value = event.currentTarget.value;
+              if (value === "__new") navigate(`/onboarding?org=${context()?.org.id ?? ""}&new=project`);
+              else navigate(withFilters(`/projects/${value}`));
+            }}
+          >
+            <For each={projects() ?? []}>
+              {(project) => (
+                <option value={project.id} selected={project.id === props.projectId}>
+                  {project.name}
+                </option>
+              )}
+            </For>
+            <Show when={context()?.can?.manageProjects ?? context()?.role === "OWNER"}>
+              <option value="__new">+ New project</option>
+            </Show>
+          </select>
+        </ErrorBoundary>
+        <span class="grow" />
+        {/* The page's own boundary already says what failed; the header just leaves these out. */}
+        <ErrorBoundary fallback={null}>
+          <Show when={context()}>
+            {(ctx) => (
+              <span class="badge" title="Your role in this organization">
+                {ctx().role}
+              </span>
+            )}
+          </Show>
+        </ErrorBoundary>
         <ThemeToggle />
-        <A href={`${base()}/settings/account`} class="hide-phone muted small">
-          {me()?.user.displayName ?? me()?.user.email ?? ""}
-        </A>
+        <ErrorBoundary fallback={null}>
+          <A href={`${base()}/settings/account`} class="hide-phone muted small">
+            {me()?.user.displayName ?? me()?.user.email ?? ""}
+          </A>
+        </ErrorBoundary>
         <button
           type="button"
           onClick={async () => {

@@ -1,4 +1,4 @@
-import { revalidate } from "@solidjs/router";
+import { A, revalidate } from "@solidjs/router";
 import { ErrorBoundary, type JSX, Suspense } from "solid-js";
 
 export function LoadingState(props: { label?: string }) {
@@ -27,11 +27,16 @@ export function ErrorState(props: { error: unknown; retry?: () => void }) {
       <h2>Something went wrong</h2>
       <p>{message()}</p>
       <p class="muted small">If this keeps happening, check that the API is running and try again.</p>
-      {props.retry && (
-        <button type="button" onClick={props.retry}>
-          Try again
-        </button>
-      )}
+      <div class="row" style={{ "justify-content": "center" }}>
+        {props.retry && (
+          <button type="button" onClick={props.retry}>
+            Try again
+          </button>
+        )}
+        <A href="/" class="button">
+          Go to your projects
+        </A>
+      </div>
     </div>
   );
 }
@@ -50,6 +55,29 @@ export function Boundary(props: { children: JSX.Element; loading?: JSX.Element }
       )}
     >
       <Suspense fallback={props.loading ?? <LoadingState />}>{props.children}</Suspense>
+    </ErrorBoundary>
+  );
+}
+
+/**
+ * The frame's own guard: a read the shell makes (account, organizations, project context) that
+ * fails shows its message with a way on, instead of an uncaught exception and a blank page.
+ */
+export function ShellBoundary(props: { children: JSX.Element }) {
+  return (
+    <ErrorBoundary
+      fallback={(error, reset) => (
+        <main id="main" class="content" data-testid="shell-error">
+          <ErrorState
+            error={error}
+            retry={() => {
+              void revalidate().then(reset);
+            }}
+          />
+        </main>
+      )}
+    >
+      {props.children}
     </ErrorBoundary>
   );
 }

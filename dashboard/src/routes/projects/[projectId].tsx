@@ -1,12 +1,14 @@
 import { type RouteSectionProps, useParams } from "@solidjs/router";
 import { Shell } from "~/components/Shell";
-import { Boundary } from "~/components/states";
+import { Boundary, ShellBoundary } from "~/components/states";
 
 export default function ProjectLayout(props: RouteSectionProps) {
   const params = useParams<Record<string, string>>();
   return (
-    <Shell projectId={params.projectId}>
-      <Boundary>{props.children}</Boundary>
-    </Shell>
+    <ShellBoundary>
+      <Shell projectId={params.projectId}>
+        <Boundary>{props.children}</Boundary>
+      </Shell>
+    </ShellBoundary>
   );
 }
