@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { freePort, type LocalStack, startLocalStack } from "../../db/local/stack.ts";
 import { type FakeStripe, type RecordedRequest, startFakeStripe } from "../../worker/test/setup/fake-stripe.ts";
 import type { TestEnv } from "./global-setup.ts";
-import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot, takeOverInviteToken } from "./helpers.ts";
+import { devInviteLink, eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
 import { type PagesDev, startPagesDev } from "./pages.ts";
 
 /**
@@ -275,12 +275,12 @@ describe("billing page with Stripe configured", () => {
     await page.selectOption("select[name=role]", "VIEWER");
     await page.click("button:has-text('Send invite')");
     await page.waitForSelector("text=Invitation sent");
-    const token = await takeOverInviteToken(env, viewer.email);
+    const acceptUrl = await devInviteLink(page, env);
 
     const second = await newContext(browser, env);
     try {
       const invitee = await second.newPage();
-      await invitee.goto(`/invite/${token}`);
+      await invitee.goto(acceptUrl);
       await hydrated(invitee);
       await invitee.waitForSelector("[data-testid=invite-org]");
       await invitee.fill("input[name=displayName]", viewer.name);

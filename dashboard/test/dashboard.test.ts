@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import {
+  devInviteLink,
   eventually,
   hydrated,
   ingest,
@@ -8,7 +9,6 @@ import {
   measureJs,
   newContext,
   screenshot,
-  takeOverInviteToken,
   writeArtifact,
 } from "./helpers.ts";
 
@@ -150,6 +150,20 @@ describe("dashboard", () => {
     expect(await textOf("[data-testid=issue-status]")).toBe("unresolved");
     expect(await page.textContent("main")).toContain("loadUser");
     issuePath = new URL(page.url()).pathname;
+    // Affected users and sessions: the session arrives (and is flushed) after the errors, so the
+    // link to its timeline may take a moment.
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("[data-testid=affected-sessions] h2");
+      return (await page.locator("[data-testid=affected-session] a").count()) === 1;
+    });
+    expect(await page.locator("[data-testid=affected-user]").count()).toBe(1);
+    expect(await textOf("[data-testid=affected-user]")).toContain("user-1");
+    expect(await textOf("[data-testid=affected-session]")).toContain(`s-${run}`.slice(0, 12));
+    expect(await page.getAttribute("[data-testid=affected-session] a", "href")).toMatch(
+      new RegExp(`^/projects/${projectId}/sessions/[^/?]+`),
+    );
+    await page.waitForSelector(".chart .uplot");
     await screenshot(page, "issue-detail");
 
     await page.click("button:has-text('Resolve')");
@@ -174,14 +188,43 @@ describe("dashboard", () => {
       session_id: `s-${run}`,
       properties: { button: "save" },
     });
+    await ingest(env, "event", apiKey, { name: "app_opened", app: "ios", environment: "staging" });
     await page.goto(`/projects/${projectId}/events`);
     await eventually(async () => {
       await page.reload();
       await page.waitForSelector("main h1");
-      return (await page.locator("[data-testid=event-group]").count()) === 2;
+      return (await page.locator("[data-testid=event-group]").count()) === 3;
     });
     expect(await page.textContent("main")).toContain("button_clicked");
+    // One sparkline per name, drawn by uPlot from the per-bucket series.
+    await eventually(
+      async () => (await page.locator("[data-testid=event-group] .spark .uplot").count()) === 3,
+      10_000,
+      200,
+    );
     await screenshot(page, "events");
+
+    // The app filter reaches every read: the names, the stream, the links and the overview.
+    await page.goto(`/projects/${projectId}/events?app=ios`);
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("main h1");
+      return (await page.locator("[data-testid=event-group]").count()) === 1;
+    });
+    expect(await textOf("[data-testid=event-group]")).toContain("app_opened");
+    expect(await page.locator("[data-testid=event-row]").count()).toBe(1);
+    expect(await page.getAttribute("nav.nav a:has-text('Overview')", "href")).toContain("app=ios");
+    await page.goto(`/projects/${projectId}?app=ios&env=staging`);
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("section[aria-label=Events] .value");
+      return (await textOf("section[aria-label=Events] .value")) === "1";
+    });
+    expect(await page.textContent("main")).toContain("app_opened");
+    expect(await page.textContent("main")).not.toContain("signup_completed");
+    await page.goto(`/projects/${projectId}?app=web&env=staging`);
+    await page.waitForSelector("section[aria-label=Events] .value");
+    expect(await textOf("section[aria-label=Events] .value")).toBe("0");
 
     await page.goto(`/projects/${projectId}/sessions`);
     await page.waitForSelector("[data-testid=session-row]");
@@ -232,12 +275,13 @@ describe("dashboard", () => {
     await page.selectOption("select[name=role]", "VIEWER");
     await page.click("button:has-text('Send invite')");
     await page.waitForSelector("text=Invitation sent");
-    const token = await takeOverInviteToken(env, viewer.email);
+    const acceptUrl = await devInviteLink(page, env);
+    await screenshot(page, "settings-members-invite");
 
     const second = await newContext(browser, env);
     try {
       const invitee = await second.newPage();
-      await invitee.goto(`/invite/${token}`);
+      await invitee.goto(acceptUrl);
       await invitee.waitForSelector("[data-testid=invite-org]");
       expect(await invitee.textContent("[data-testid=invite-org]")).toBe(`Acme ${run}`);
       expect(await invitee.textContent("[data-testid=invite-role]")).toBe("VIEWER");
@@ -268,6 +312,20 @@ describe("dashboard", () => {
     await page.waitForSelector("[data-testid=member-row]");
     expect(await page.locator("[data-testid=member-row]").count()).toBe(2);
     await screenshot(page, "settings-members");
+  });
+
+  test("an API error shows its message and a way on, never a blank page", async () => {
+    // A project id nobody can see: every read of the shell and the page answers 404.
+    await page.goto("/projects/00000000-0000-4000-8000-000000000000");
+    await page.waitForSelector("[role=alert]");
+    const text = (await page.textContent("body")) ?? "";
+    expect(text).toContain("Something went wrong");
+    expect(text).not.toContain("Uncaught Client Exception");
+    expect(await page.locator("a:has-text('Go to your projects')").count()).toBeGreaterThan(0);
+    await screenshot(page, "error-unknown-project");
+    await hydrated(page);
+    await page.locator("a:has-text('Go to your projects')").first().click();
+    await page.waitForURL(new RegExp(`/projects/${projectId}$`));
   });
 
   test("sign out clears the session, and Back shows nothing private", async () => {

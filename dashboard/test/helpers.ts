@@ -1,8 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import pg from "pg";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM, type TestEnv } from "./global-setup.ts";
 
@@ -60,24 +58,14 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_0
 }
 
 /**
- * The invite mail only exists in the Worker's development log, which a test cannot read; so the
- * test plays the mail: it gives the invite (created through the UI) a token it knows, stored as
- * the Worker stores it (SHA-256), and follows that link as the invitee would.
+ * The accept link of the invite just sent from the members page. Outside production the Worker
+ * answers it with the invite (no mail goes out there) and the page shows it as a development-only
+ * link; a newcomer in development follows exactly that.
  */
-export async function takeOverInviteToken(env: TestEnv, email: string): Promise<string> {
-  const token = randomBytes(32).toString("hex");
-  const client = new pg.Client({ connectionString: env.databaseUrl });
-  await client.connect();
-  try {
-    const result = await client.query(
-      "update invites set token_hash = $1 where email = $2 and accepted_at is null and revoked_at is null",
-      [createHash("sha256").update(token).digest("hex"), email],
-    );
-    if (result.rowCount !== 1) throw new Error(`expected one pending invite for ${email}, found ${result.rowCount}`);
-  } finally {
-    await client.end();
-  }
-  return token;
+export async function devInviteLink(page: Page, env: TestEnv): Promise<string> {
+  const link = await page.getAttribute("[data-testid=dev-invite-link] a", "href");
+  if (!link?.startsWith(`${env.dashboardUrl}/invite/`)) throw new Error(`no development invite link, got ${link}`);
+  return link;
 }
 
 /** Loads `path` in a fresh page and sums the gzip size of every script it fetched. */

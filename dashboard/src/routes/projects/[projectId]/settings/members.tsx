@@ -31,6 +31,11 @@ export default function Members() {
   const remove = useAction(removeMember);
   const removing = useSubmission(removeMember);
   const revoke = useAction(revokeInvite);
+  /** Outside production the Worker answers the invite link itself (no mail goes out there). */
+  const devAcceptUrl = () => {
+    const result = inviting.result;
+    return result?.ok ? result.data.devAcceptUrl : undefined;
+  };
   return (
     <div class="stack-gap">
       <section class="card">
@@ -131,6 +136,18 @@ export default function Members() {
             <p class="ok-text" role="status">
               Invitation sent by mail. The link is valid for 7 days.
             </p>
+          </Show>
+          <Show when={devAcceptUrl()}>
+            {(link) => (
+              <p class="small" data-testid="dev-invite-link">
+                <span class="badge">development only</span> This installation does not send mail; the link the invitee
+                would get is{" "}
+                <a href={link()} class="mono">
+                  {link()}
+                </a>
+                . Production never shows it.
+              </p>
+            )}
           </Show>
 
           <h3 style={{ "margin-top": "1rem" }}>Pending invites</h3>
