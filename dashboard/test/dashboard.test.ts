@@ -33,7 +33,7 @@ beforeAll(async () => {
   context = await newContext(browser, env);
   page = await context.newPage();
   // A client-side exception shows only as a generic error page; its message belongs in the test log.
-  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.message}`));
+  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.stack ?? error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error") console.error(`console error at ${page.url()}: ${message.text()}`);
   });

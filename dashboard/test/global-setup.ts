@@ -42,6 +42,8 @@ export default async function setup(project: TestProject) {
     databaseUrl: process.env.DATABASE_URL,
     persistTo: `${DASHBOARD_DIR}.wrangler/test-state-${process.pid}`,
     vars: { FLUSH_DELAY_MS: "200", DASHBOARD_ORIGINS: dashboardUrl, ALLOW_REGISTRATION: "true" },
+    // WORKER_LOG=1 puts the Worker's own log (requests, 5xx with their errors) in the test output.
+    inheritOutput: process.env.WORKER_LOG === "1",
   });
 
   let pages: PagesDev;
