@@ -49,7 +49,15 @@ export function TimeChart(props: {
               { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
               { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 50 },
             ],
-        scales: { x: { time: true } },
+        // A sparkline keeps its zero line in view (a new name is mostly zeros with one step up).
+        scales: props.spark
+          ? {
+              x: { time: true },
+              y: {
+                range: (_u: unknown, _min: number, max: number) => [-Math.max(1, max) * 0.08, Math.max(1, max) * 1.1],
+              },
+            }
+          : { x: { time: true } },
         series: [
           {},
           ...props.series.map((series) => ({

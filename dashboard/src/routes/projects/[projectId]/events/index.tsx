@@ -51,7 +51,9 @@ export default function Events() {
                   <tr>
                     <th>Name</th>
                     <th class="num">Count</th>
-                    <th class="hide-phone">Trend</th>
+                    <th class="hide-phone" style={{ width: "156px" }}>
+                      Trend
+                    </th>
                     <th>Last seen</th>
                   </tr>
                 </thead>
