@@ -140,8 +140,8 @@ export default function Members() {
           <Show when={devAcceptUrl()}>
             {(link) => (
               <p class="small" data-testid="dev-invite-link">
-                <span class="badge">development only</span> This installation does not send mail; the link the invitee
-                would get is{" "}
+                <span class="badge">development only</span> In development the mail is only logged, not delivered; the
+                link it holds is{" "}
                 <a href={link()} class="mono">
                   {link()}
                 </a>
