@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PGliteWireServer } from "./pglite-wire-server.ts";
 
 export interface EmbeddedPostgres {
   url: string;
@@ -13,13 +13,12 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(options: { dataDir?: string; port: number }): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(options.dataDir);
-  // One connection would queue every other client behind it (the Worker, the meter and the migrator).
-  const server = new PGLiteSocketServer({ db, port: options.port, host: "127.0.0.1", maxConnections: 32 });
-  await server.start();
+  const server = new PGliteWireServer(db);
+  await server.listen(options.port);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

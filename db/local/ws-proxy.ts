@@ -83,8 +83,8 @@ export async function startWsProxy(options: { port?: number; host?: string } = {
     ws.on("message", (data: Buffer) => {
       if (tcp.connecting) pending.push(data);
       else tcp.write(data);
-      // After the client's Terminate message nothing more comes. Real Postgres then closes the
-      // socket itself; PGlite does not, so close both ends here or every pool.end() leaks a slot.
+      // After the client's Terminate message nothing more comes: close both ends now rather than
+      // wait for the server, so a pool.end() never leaves a connection behind.
       if (endsWithTerminate(data)) {
         tcp.end();
         ws.close();
