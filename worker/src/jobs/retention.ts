@@ -1,5 +1,5 @@
 import type { Database, Plan } from "@telemetry-tracker/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Logger } from "../lib/logger.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 
@@ -19,23 +19,28 @@ export interface ProjectRetention {
   complete: boolean;
 }
 
-// Each statement deletes at most `limit` rows of one project older than the cutoff, by index.
-const DELETES = {
-  events: (projectId: string, cutoff: Date, limit: number) => sql`
-    delete from events where id in (
-      select id from events where project_id = ${projectId}::uuid and timestamp < ${cutoff} limit ${limit})`,
-  occurrences: (projectId: string, cutoff: Date, limit: number) => sql`
-    delete from error_occurrences where id in (
-      select id from error_occurrences where project_id = ${projectId}::uuid and timestamp < ${cutoff} limit ${limit})`,
-  groups: (projectId: string, cutoff: Date, limit: number) => sql`
-    delete from error_groups where id in (
-      select id from error_groups where project_id = ${projectId}::uuid and last_seen < ${cutoff} limit ${limit})`,
-  // Ended sessions, and open ones with no activity inside the window (the original kept those forever).
-  sessions: (projectId: string, cutoff: Date, limit: number) => sql`
-    delete from sessions where id in (
-      select id from sessions where project_id = ${projectId}::uuid
-        and last_seen_at < ${cutoff} and coalesce(ended_at, last_seen_at) < ${cutoff} limit ${limit})`,
-} as const;
+// Where each kind keeps its age. One statement shape deletes them all: at most `limit` rows of one
+// project older than the cutoff, found through the (project_id, age) index.
+const AGED: Record<keyof ProjectRetention["deleted"], { table: string; age: string; andAlso?: (cutoff: Date) => SQL }> =
+  {
+    events: { table: "events", age: "timestamp" },
+    occurrences: { table: "error_occurrences", age: "timestamp" },
+    groups: { table: "error_groups", age: "last_seen" },
+    // Ended sessions, and open ones with no activity inside the window (the original kept those forever).
+    sessions: {
+      table: "sessions",
+      age: "last_seen_at",
+      andAlso: (cutoff) => sql` and coalesce(ended_at, last_seen_at) < ${cutoff}`,
+    },
+  };
+
+function deleteAged(kind: keyof typeof AGED, projectId: string, cutoff: Date, limit: number): SQL {
+  const { table, age, andAlso } = AGED[kind];
+  return sql`
+    delete from ${sql.identifier(table)} where id in (
+      select id from ${sql.identifier(table)} where project_id = ${projectId}::uuid
+        and ${sql.identifier(age)} < ${cutoff}${andAlso?.(cutoff) ?? sql``} limit ${limit})`;
+}
 
 /**
  * The Cron Trigger's job: per project, delete telemetry older than its plan's retention, in bounded
@@ -72,7 +77,7 @@ export async function runRetention(
           report.complete = false;
           break;
         }
-        const result = await db.execute(DELETES[kind](project.project_id, cutoff, batchSize));
+        const result = await db.execute(deleteAged(kind, project.project_id, cutoff, batchSize));
         const deleted = result.rowCount ?? 0;
         report.deleted[kind] += deleted;
         if (deleted < batchSize) break;
