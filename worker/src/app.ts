@@ -3,7 +3,7 @@ import { createDatabase, type DatabaseHandle } from "@telemetry-tracker/db";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
-import { findEnvProblems } from "./env.ts";
+import { databaseOptions, findEnvProblems } from "./env.ts";
 import { ApiError, type ErrorCode, errorBody } from "./errors.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 
@@ -59,8 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       logger,
       db: () => {
         handle ??= createDatabase({
-          url: c.env.DATABASE_URL,
-          wsProxy: c.env.DB_WS_PROXY || undefined,
+          ...databaseOptions(c.env),
           onError: (error) => logger.debug("database connection closed", describeError(error)),
         });
         return handle.db;

@@ -1,3 +1,4 @@
+import type { DatabaseOptions } from "@telemetry-tracker/db";
 import { z } from "zod";
 
 /**
@@ -30,6 +31,11 @@ declare global {
 }
 
 export type Bindings = Cloudflare.Env;
+
+/** The database as this env names it: through the local proxy when one is set, else Neon directly. */
+export function databaseOptions(env: Bindings): DatabaseOptions {
+  return { url: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY || undefined };
+}
 
 const presentString = z.string().trim().min(1);
 

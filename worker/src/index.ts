@@ -1,7 +1,7 @@
 import { createDatabase } from "@telemetry-tracker/db";
 import { createApp } from "./app.ts";
 import { csrfGuard } from "./auth/csrf.ts";
-import type { Bindings } from "./env.ts";
+import { type Bindings, databaseOptions } from "./env.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 import { registerAudit } from "./routes/audit.ts";
@@ -49,7 +49,7 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const logger = createLogger(env.LOG_LEVEL, { cron: controller.cron });
-    const handle = createDatabase({ url: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY || undefined });
+    const handle = createDatabase(databaseOptions(env));
     try {
       await runRetention(handle.db, logger);
     } catch (error) {

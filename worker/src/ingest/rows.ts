@@ -66,6 +66,11 @@ export interface SessionRow {
 
 export type BufferedRow = EventRow | ErrorRow | SessionRow;
 
+/** One session as the meter counts it and the flush collapses it: `app` and `session_id` together. */
+export function sessionKey(app: string, sessionId: string): string {
+  return `${app}\u0000${sessionId}`;
+}
+
 /** A client timestamp, replaced by the server's clock (and flagged) when implausibly far off. */
 export function clampTimestamp(
   value: string | number | undefined | null,

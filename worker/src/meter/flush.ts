@@ -1,6 +1,6 @@
 import type { Database } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
-import type { BufferedRow, ErrorRow, EventRow, SessionRow } from "../ingest/rows.ts";
+import { type BufferedRow, type ErrorRow, type EventRow, type SessionRow, sessionKey } from "../ingest/rows.ts";
 
 export type MonthlyUsage = {
   month: string;
@@ -22,7 +22,7 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 export function collapseSessions(rows: SessionRow[]): SessionRow[] {
   const byKey = new Map<string, SessionRow>();
   for (const row of rows) {
-    const key = `${row.app}\u0000${row.session_id}`;
+    const key = sessionKey(row.app, row.session_id);
     const previous = byKey.get(key);
     if (!previous) {
       byKey.set(key, { ...row });

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDatabase, type DatabaseHandle, type Plan } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
-import type { Bindings } from "../env.ts";
-import type { BufferedRow } from "../ingest/rows.ts";
+import { type Bindings, databaseOptions } from "../env.ts";
+import type { ErrorCode } from "../errors.ts";
+import { type BufferedRow, sessionKey } from "../ingest/rows.ts";
 import { createLogger, describeError, type Logger } from "../lib/logger.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { type MonthlyUsage, writeBatch } from "./flush.ts";
@@ -52,11 +53,11 @@ export function prepareAdmission(
   };
 }
 
-export function sessionKey(app: string, sessionId: string): string {
-  return `${app}\u0000${sessionId}`;
-}
-
-export type AdmitRefusal = "revoked_api_key" | "rate_limited" | "quota_exceeded" | "app_limit" | "buffer_full";
+/** The meter's refusals are answered with the error code of the same name. */
+export type AdmitRefusal = Extract<
+  ErrorCode,
+  "revoked_api_key" | "rate_limited" | "quota_exceeded" | "app_limit" | "buffer_full"
+>;
 
 export type AdmitResult =
   | { ok: true; accepted: number; units: number; quota: QuotaState }
@@ -314,8 +315,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
 
   private db(): DatabaseHandle {
     this.database ??= createDatabase({
-      url: this.env.DATABASE_URL,
-      wsProxy: this.env.DB_WS_PROXY || undefined,
+      ...databaseOptions(this.env),
       onError: (error) => this.logger.debug("meter database connection closed", describeError(error)),
     });
     return this.database;

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { ZodType } from "zod";
 import { authenticateApiKey, type KeyRecord } from "../auth/api-keys.ts";
 import type { App, AppEnv } from "../context.ts";
-import { ApiError, type ErrorCode } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { readJsonBody } from "../ingest/body.ts";
 import { toBufferedRows } from "../ingest/rows.ts";
 import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } from "../ingest/schemas.ts";
@@ -50,14 +50,6 @@ function quotaHeaders(quota: QuotaState): Record<string, string> {
   };
 }
 
-const REFUSAL_CODES: Record<Exclude<AdmitResult, { ok: true }>["code"], ErrorCode> = {
-  revoked_api_key: "revoked_api_key",
-  rate_limited: "rate_limited",
-  quota_exceeded: "quota_exceeded",
-  app_limit: "app_limit",
-  buffer_full: "buffer_full",
-};
-
 async function admit(c: Context<AppEnv>, key: KeyRecord, items: BatchItem[]) {
   const rows = await toBufferedRows(items, key);
   let result: AdmitResult;
@@ -73,7 +65,7 @@ async function admit(c: Context<AppEnv>, key: KeyRecord, items: BatchItem[]) {
   if (!result.ok) {
     const headers: Record<string, string> = result.quota ? quotaHeaders(result.quota) : {};
     if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);
-    throw new ApiError(REFUSAL_CODES[result.code], result.message, { headers });
+    throw new ApiError(result.code, result.message, { headers });
   }
   return result;
 }

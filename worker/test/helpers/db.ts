@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { createDatabase, type Database, type DatabaseHandle } from "@telemetry-tracker/db";
+import { databaseOptions } from "../../src/env.ts";
 
 /** A database handle for a test body; end it with `close()` (afterEach / finally). */
 export function openTestDatabase(): DatabaseHandle {
-  return createDatabase({ url: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY || undefined });
+  return createDatabase(databaseOptions(env));
 }
 
 /** Runs `work` with a fresh pool that is always ended, as a Worker request would. */
