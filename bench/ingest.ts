@@ -14,7 +14,7 @@ import pg from "pg";
 import { WebSocket } from "ws";
 import { startLocalStack } from "../db/local/stack.ts";
 import { createDatabase } from "../db/src/client.ts";
-import type { EventRow } from "../worker/src/ingest/rows.ts";
+import type { EventRow } from "../worker/src/meter/buffered-row.ts";
 import { writeBatch } from "../worker/src/meter/flush.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);

@@ -1,6 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Database } from "@telemetry-tracker/db";
-import type { AuthContext } from "./auth/session.ts";
+import type { Database, User } from "@telemetry-tracker/db";
 import type { Bindings } from "./env.ts";
 import type { Logger } from "./lib/logger.ts";
 
@@ -9,6 +8,12 @@ export interface Services {
   logger: Logger;
   /** The request's database; the pool is created on first use and ended after the response. */
   db: () => Database;
+}
+
+/** The signed-in user of a request, as `requireAuth` (auth/session.ts) found it. */
+export interface AuthContext {
+  user: Pick<User, "id" | "email" | "displayName" | "passwordHash" | "createdAt">;
+  sessionId: string;
 }
 
 export interface AppEnv {

@@ -2,7 +2,6 @@ import {
   apiKeys,
   type Database,
   organizations,
-  type Plan,
   parseApiKey,
   projects,
   sha256Hex,
@@ -11,24 +10,9 @@ import {
 import { and, eq, isNull } from "drizzle-orm";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { meterFor } from "../meter/client.ts";
+import { meterClient } from "../meter/client.ts";
 import { effectivePlan } from "../plans.ts";
-
-/** What ingest needs to know about a key; cached in the isolate and in KV, never holds the secret. */
-export interface KeyRecord {
-  keyId: string;
-  publicId: string;
-  projectId: string;
-  orgId: string;
-  secretHash: string;
-  allowedApp: string | null;
-  /** Epoch ms, or null for keys that never expire. */
-  expiresAt: number | null;
-  /** Revoked key, or archived project/organization: rejected without a lookup. */
-  disabled: boolean;
-  plan: Plan;
-  piiDenyKeys: string[];
-}
+import type { KeyRecord } from "./key-record.ts";
 
 type CachedLookup = KeyRecord | { unknown: true };
 
@@ -129,10 +113,12 @@ export async function authenticateApiKey(env: Bindings, db: () => Database, requ
 }
 
 /**
- * The revoke service the management API calls: marks the key revoked in Postgres, drops it from KV,
- * and tells the project's ProjectMeter, which rejects it from then on — so the next ingest with this
- * key fails everywhere, whatever an isolate still has cached. Returns false when no such active key
- * exists in that project.
+ * The revoke service the management API calls: marks the key revoked in Postgres, drops it from KV
+ * and this isolate's cache, and tells the project's ProjectMeter, which rejects it from then on — so
+ * the next ingest with this key fails everywhere, whatever an isolate still has cached. The caches go
+ * before the meter is called and whatever the meter answers: with the meter unreachable, Postgres
+ * and KV still refuse the key (isolates elsewhere within their 10 s window). Returns false when no
+ * such active key exists in that project.
  */
 export async function revokeApiKey(
   env: Bindings,
@@ -145,9 +131,13 @@ export async function revokeApiKey(
     .where(and(eq(apiKeys.id, target.keyId), eq(apiKeys.projectId, target.projectId), isNull(apiKeys.revokedAt)))
     .returning({ publicId: apiKeys.publicId });
   if (!revoked) return false;
-  await meterFor(env, target.projectId).revokeKey(revoked.publicId);
-  await env.KEYS.delete(kvName(revoked.publicId));
   isolateKeyCache.delete(revoked.publicId);
+  try {
+    await env.KEYS.delete(kvName(revoked.publicId));
+  } finally {
+    // Told even when the KV delete failed: the meter is the one that stops isolates elsewhere.
+    await meterClient(env).revoke(target.projectId, revoked.publicId);
+  }
   return true;
 }
 

@@ -1,9 +1,9 @@
-import { type User, userSessions, users } from "@telemetry-tracker/db";
+import { userSessions, users } from "@telemetry-tracker/db";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { jwtVerify, SignJWT } from "jose";
-import type { AppEnv } from "../context.ts";
+import type { AppEnv, AuthContext } from "../context.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 
@@ -84,10 +84,8 @@ export async function startSession(c: Context<AppEnv>, userId: string): Promise<
   return { sessionId: row.id };
 }
 
-export interface AuthContext {
-  user: Pick<User, "id" | "email" | "displayName" | "passwordHash" | "createdAt">;
-  sessionId: string;
-}
+// Declared beside the request variables that hold it (context.ts), so the two modules do not import each other.
+export type { AuthContext } from "../context.ts";
 
 /**
  * The signed-in user, or a 401. Order matters: the token's signature and expiry are checked before

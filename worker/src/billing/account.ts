@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Bindings } from "../env.ts";
 import type { Logger } from "../lib/logger.ts";
-import { meterFor } from "../meter/client.ts";
+import { meterClient } from "../meter/client.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { callStripe } from "./stripe.ts";
 import { isLapsed } from "./subscription.ts";
@@ -75,16 +75,10 @@ export async function billingOverview(env: Bindings, db: Database, logger: Logge
             ),
           );
   const flushedBy = new Map(flushed.map((row) => [row.projectId, row.units]));
+  // A meter that cannot be reached counts 0 here, so the flushed count from Postgres stands.
+  const meters = meterClient(env, logger);
   const live = await Promise.all(
-    list.map(async (project) => {
-      try {
-        const stats = await meterFor(env, project.id).stats();
-        return stats.usage.find((u) => u.month === month)?.units ?? 0;
-      } catch (error) {
-        logger.warn("meter stats unavailable; usage from Postgres", { projectId: project.id, error: String(error) });
-        return 0;
-      }
-    }),
+    list.map(async (project) => (await meters.usage(project.id))?.find((u) => u.month === month)?.units ?? 0),
   );
   const pastDue = org.subscriptionStatus === "past_due";
   return {

@@ -2,7 +2,7 @@ import { apiKeys, type Database, type Plan, projects } from "@telemetry-tracker/
 import { eq } from "drizzle-orm";
 import { invalidateKeyCache } from "../auth/api-keys.ts";
 import type { Bindings } from "../env.ts";
-import { meterFor } from "../meter/client.ts";
+import { meterClient } from "../meter/client.ts";
 
 type Queryable = Pick<Database, "select">;
 
@@ -17,7 +17,9 @@ export async function pushPlanToOrg(env: Bindings, db: Queryable, orgId: string,
     .leftJoin(apiKeys, eq(apiKeys.projectId, projects.id))
     .where(eq(projects.orgId, orgId));
   const projectIds = [...new Set(rows.map((row) => row.projectId))];
-  await Promise.all(projectIds.map((projectId) => meterFor(env, projectId).setPlan(plan)));
+  // Throws when a meter is unreachable: the webhook fails and Stripe redelivers it (see MeterClient).
+  const meters = meterClient(env);
+  await Promise.all(projectIds.map((projectId) => meters.setPlan(projectId, plan)));
   await invalidateKeyCache(
     env,
     rows.flatMap((row) => (row.publicId ? [row.publicId] : [])),

@@ -1,75 +1,10 @@
-import type { KeyRecord } from "../auth/api-keys.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import { ApiError } from "../errors.ts";
+import type { BufferedRow, ClientColumns, ErrorRow, EventRow, SessionRow } from "../meter/buffered-row.ts";
 import { computeFingerprint, culpritOf, type Frame, isInApp, parseStack } from "./fingerprint.ts";
 import { INGEST_LIMITS } from "./limits.ts";
 import type { BatchItem, ErrorInput, EventInput, SessionInput } from "./schemas.ts";
 import { createScrubber } from "./scrub.ts";
-
-/** Who/where columns shared by events and error occurrences, as buffered and flushed. */
-interface ClientColumns {
-  event_id: string;
-  app: string;
-  timestamp: string;
-  timestamp_clamped: boolean;
-  platform: string | null;
-  environment: string | null;
-  release: string | null;
-  user_id: string | null;
-  anonymous_id: string | null;
-  session_id: string | null;
-  url: string | null;
-  sdk_name: string | null;
-  sdk_version: string | null;
-}
-
-export interface EventRow extends ClientColumns {
-  kind: "event";
-  name: string;
-  properties: Record<string, unknown>;
-}
-
-export interface ErrorRow extends ClientColumns {
-  kind: "error";
-  fingerprint: string;
-  type: string;
-  message: string;
-  culprit: string | null;
-  level: string;
-  handled: boolean | null;
-  stack: string | null;
-  frames: Frame[];
-  breadcrumbs: unknown[];
-  tags: Record<string, string>;
-  context: Record<string, unknown>;
-}
-
-export interface SessionRow {
-  kind: "session";
-  event_id: string;
-  session_id: string;
-  app: string;
-  action: "start" | "update" | "end";
-  started_at: string;
-  ended_at: string | null;
-  /** When this start/update/end happened: the session's last activity. */
-  seen_at: string;
-  status: string | null;
-  release: string | null;
-  environment: string | null;
-  user_id: string | null;
-  anonymous_id: string | null;
-  browser: string | null;
-  os: string | null;
-  device: string | null;
-  country: string | null;
-}
-
-export type BufferedRow = EventRow | ErrorRow | SessionRow;
-
-/** One session as the meter counts it and the flush collapses it: `app` and `session_id` together. */
-export function sessionKey(app: string, sessionId: string): string {
-  return `${app}\u0000${sessionId}`;
-}
 
 /** A client timestamp, replaced by the server's clock (and flagged) when implausibly far off. */
 export function clampTimestamp(

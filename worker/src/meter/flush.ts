@@ -1,6 +1,6 @@
 import type { Database } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
-import { type BufferedRow, type ErrorRow, type EventRow, type SessionRow, sessionKey } from "../ingest/rows.ts";
+import { type BufferedRow, type ErrorRow, type EventRow, type SessionRow, sessionKey } from "./buffered-row.ts";
 
 export type MonthlyUsage = {
   month: string;
@@ -186,4 +186,79 @@ export async function writeBatch(
     }
     return counts;
   });
+}
+
+/** The SQLSTATE of a Postgres error, looked up through wrappers (drizzle puts the driver's in `cause`). */
+export function sqlState(error: unknown): string | null {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+// SQLSTATE classes that blame the data, not the connection: 22 data exception (bad JSON, NUL,
+// out-of-range values), 23 integrity constraint, 54 program limit (e.g. an index row too large).
+const DATA_ERROR_CLASSES = new Set(["22", "23", "54"]);
+
+/** A refusal that would repeat for the same rows forever; anything else (network, timeouts) may pass. */
+export function isDataError(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== null && DATA_ERROR_CLASSES.has(state.slice(0, 2));
+}
+
+/**
+ * The error as it may be logged and shown: SQLSTATE and the server's message, with quoted values
+ * cut out (Postgres quotes the offending input, e.g. `invalid input syntax for type uuid: "…"`).
+ * Never the wrapper's message, which carries the statement's parameters, i.e. the rows.
+ */
+export function describeFlushError(error: unknown): string {
+  // Skip wrappers that carry the statement (drizzle's DrizzleQueryError has `params`).
+  let source = error;
+  while (source && typeof source === "object" && "params" in source && "cause" in source) source = source.cause;
+  const message = source instanceof Error ? source.message : source ? String(source) : "query failed";
+  const safe = message
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/'[^']*'/g, "'…'")
+    .slice(0, 300);
+  const state = sqlState(error);
+  return state && !safe.startsWith(state) ? `${state} ${safe}` : safe;
+}
+
+export interface DeadLetter {
+  /** Index of the refused row in the batch given. */
+  index: number;
+  error: string;
+}
+
+/**
+ * `writeBatch`, immune to a bad row: when Postgres refuses the batch as data, the batch is halved
+ * until the refused rows stand alone; they come back as dead letters and every other row is written.
+ * A connection error (or any non-data error) is thrown as it is, so the caller keeps everything.
+ * Costs about 2·log2(n) extra transactions per bad row, only when one is there.
+ */
+export async function writeIsolatingBadRows(
+  db: Database,
+  projectId: string,
+  rows: BufferedRow[],
+  usage: MonthlyUsage[],
+): Promise<DeadLetter[]> {
+  const dead: DeadLetter[] = [];
+  const attempt = async (start: number, end: number): Promise<void> => {
+    try {
+      await writeBatch(db, projectId, rows.slice(start, end), usage);
+    } catch (error) {
+      if (!isDataError(error) || end - start === 0) throw error;
+      if (end - start === 1) {
+        dead.push({ index: start, error: describeFlushError(error) });
+        return;
+      }
+      const middle = Math.ceil((start + end) / 2);
+      await attempt(start, middle);
+      await attempt(middle, end);
+    }
+  };
+  await attempt(0, rows.length);
+  return dead;
 }

@@ -3,10 +3,11 @@ import { createDatabase, type DatabaseHandle, type Plan } from "@telemetry-track
 import { sql } from "drizzle-orm";
 import { type Bindings, databaseOptions } from "../env.ts";
 import type { ErrorCode } from "../errors.ts";
-import { type BufferedRow, sessionKey } from "../ingest/rows.ts";
 import { createLogger, describeError, type Logger } from "../lib/logger.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
-import { type MonthlyUsage, writeBatch } from "./flush.ts";
+import { type BufferedRow, sessionKey } from "./buffered-row.ts";
+import { describeFlushError, type MonthlyUsage, writeIsolatingBadRows } from "./flush.ts";
+import { migrate } from "./storage.ts";
 
 export interface QuotaState {
   used: number;
@@ -28,29 +29,14 @@ export interface AdmitRequest {
    */
   rowsJson: string;
   rowCount: number;
+  /** `event_id` of every row, in order: a repeat of an id accepted in the last day is free and dropped. */
+  eventIds: string[];
   /** Distinct `app` labels of the rows. */
   apps: string[];
   /** Events and errors: one unit each. */
   chargeableRows: number;
   /** `app\0session_id` of every session row; each one the meter has not seen costs a unit. */
   sessionKeys: string[];
-}
-
-/** What the Worker sends the meter for a batch of rows. */
-export function prepareAdmission(
-  rows: BufferedRow[],
-  key: { projectId: string; publicId: string; plan: Plan },
-): AdmitRequest {
-  return {
-    projectId: key.projectId,
-    publicId: key.publicId,
-    plan: key.plan,
-    rowsJson: JSON.stringify(rows),
-    rowCount: rows.length,
-    apps: [...new Set(rows.map((row) => row.app))],
-    chargeableRows: rows.filter((row) => row.kind !== "session").length,
-    sessionKeys: rows.flatMap((row) => (row.kind === "session" ? [sessionKey(row.app, row.session_id)] : [])),
-  };
 }
 
 /** The meter's refusals are answered with the error code of the same name. */
@@ -71,7 +57,26 @@ export interface MeterStats {
   lastFlushAt: string | null;
   lastFlushError: string | null;
   consecutiveFlushFailures: number;
+  /** When the oldest row still in the buffer was admitted; null when the buffer is empty. */
+  oldestBufferedAt: string | null;
+  deadLetterCount: number;
   usage: MonthlyUsage[];
+}
+
+export interface DeadLetterEntry {
+  id: number;
+  at: string;
+  error: string;
+  kind: string | null;
+  eventId: string | null;
+  /** The refused row as buffered, cut to a few KB. */
+  row: string;
+}
+
+export interface DeadLetterReport {
+  count: number;
+  /** Newest first. */
+  recent: DeadLetterEntry[];
 }
 
 /** Bounds of the durable buffer; past them ingest answers 503 instead of growing without limit. */
@@ -82,6 +87,18 @@ const MAX_BACKOFF_MS = 60_000;
 const PLAN_REFRESH_MS = 60_000;
 /** A session silent for this long is forgotten, so a late update of it counts as a new session. */
 const KNOWN_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+/** Accepted event ids are remembered this long (SDKs retry for up to 24 h), in hourly buckets. */
+export const SEEN_EVENT_ID_HOURS = 25;
+const DEAD_LETTER_ROW_CHARS = 4_096;
+
+/** Thrown inside the admission transaction to roll back what it wrote and answer a refusal. */
+class Refused {
+  readonly result: AdmitResult;
+  constructor(result: AdmitResult) {
+    this.result = result;
+  }
+}
 
 export function utcMonth(at: number): string {
   return new Date(at).toISOString().slice(0, 7);
@@ -90,6 +107,27 @@ export function utcMonth(at: number): string {
 export function nextMonthStart(at: number): number {
   const date = new Date(at);
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
+
+/**
+ * The admission without the rows whose event id is not in `fresh` (accepted before: a retry) or
+ * repeats an earlier row of the same batch. Parses the rows, which is fine: retries are the rare path.
+ */
+function withoutRepeats(request: AdmitRequest, fresh: Set<string>): AdmitRequest {
+  const kept: BufferedRow[] = [];
+  for (const row of JSON.parse(request.rowsJson) as BufferedRow[]) {
+    if (!fresh.delete(row.event_id)) continue;
+    kept.push(row);
+  }
+  return {
+    ...request,
+    rowsJson: JSON.stringify(kept),
+    rowCount: kept.length,
+    eventIds: kept.map((row) => row.event_id),
+    apps: [...new Set(kept.map((row) => row.app))],
+    chargeableRows: kept.filter((row) => row.kind !== "session").length,
+    sessionKeys: kept.flatMap((row) => (row.kind === "session" ? [sessionKey(row.app, row.session_id)] : [])),
+  };
 }
 
 /**
@@ -119,14 +157,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
     this.sql = ctx.storage.sql;
     this.logger = createLogger(env.LOG_LEVEL, { component: "ProjectMeter" });
     ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(`
-        create table if not exists buffer (seq integer primary key autoincrement, row text not null, bytes integer not null);
-        create table if not exists meta (key text primary key, value text not null);
-        create table if not exists usage (month text primary key, units integer not null, dirty integer not null default 1);
-        create table if not exists revoked_keys (public_id text primary key);
-        create table if not exists app_labels (app text primary key);
-        create table if not exists known_sessions (key text primary key, seen_at integer not null);
-      `);
+      migrate(ctx.storage);
       const totals = this.sql
         .exec<{ rows: number; bytes: number }>("select count(*) as rows, coalesce(sum(bytes), 0) as bytes from buffer")
         .one();
@@ -198,81 +229,110 @@ export class ProjectMeter extends DurableObject<Bindings> {
       };
     }
 
+    try {
+      const written = this.ctx.storage.transactionSync(() => this.admitInTransaction(request, plan, now));
+      this.bufferedRows += written.rows;
+      this.bufferedBytes += written.bytes;
+      await this.ensureAlarm(now);
+      return { ok: true, accepted: request.rowCount, units: written.units, quota: written.quota };
+    } catch (error) {
+      if (error instanceof Refused) return error.result;
+      throw error;
+    }
+  }
+
+  /**
+   * Everything an admission writes, in one transaction: the rows, the usage count, the new labels,
+   * sessions and event ids are durable together. A refusal throws `Refused`, which rolls it back.
+   */
+  private admitInTransaction(request: AdmitRequest, plan: Plan, now: number) {
+    const limits = PLAN_LIMITS[plan];
+    // Remember the ids; those already remembered (a retry) are not returned, and their rows are
+    // neither charged nor buffered again. One statement in the common case of no repeats.
+    const fresh = new Set(
+      this.sql
+        .exec<{ event_id: string }>(
+          "insert or ignore into seen_event_ids (event_id, hour) select value, ? from json_each(?) returning event_id",
+          Math.floor(now / HOUR_MS),
+          JSON.stringify(request.eventIds),
+        )
+        .toArray()
+        .map((row) => row.event_id),
+    );
+    const admission = fresh.size === request.eventIds.length ? request : withoutRepeats(request, fresh);
+
     const knownApps = new Set(
       this.sql
         .exec<{ app: string }>("select app from app_labels")
         .toArray()
         .map((r) => r.app),
     );
-    const newApps = request.apps.filter((app) => !knownApps.has(app));
+    const newApps = admission.apps.filter((app) => !knownApps.has(app));
     if (knownApps.size + newApps.length > limits.appLabels) {
-      return {
+      throw new Refused({
         ok: false,
         code: "app_limit",
         message: `The ${plan} plan allows ${limits.appLabels} distinct app labels per project; "${newApps[0]}" would exceed it`,
-      };
+      });
     }
 
     // Units: 1 per event and error, 1 per session the meter has not seen; updates and ends are free.
     const newSessions = new Set<string>();
-    for (const key of request.sessionKeys) {
+    for (const key of admission.sessionKeys) {
       if (newSessions.has(key)) continue;
       if (this.sql.exec("select 1 from known_sessions where key = ?", key).toArray().length === 0) newSessions.add(key);
     }
-    const units = request.chargeableRows + newSessions.size;
+    const units = admission.chargeableRows + newSessions.size;
 
     const quota = this.quotaState(plan, now);
     if (units > 0 && quota.used + units > quota.limit) {
-      return {
+      throw new Refused({
         ok: false,
         code: "quota_exceeded",
         message: `Monthly quota of ${quota.limit} units reached; it resets at ${quota.resetsAt}`,
         retryAfterSeconds: Math.max(1, Math.ceil((nextMonthStart(now) - now) / 1000)),
         quota,
-      };
+      });
     }
 
     if (
-      this.bufferedRows + request.rowCount > this.bufferLimits.rows ||
-      this.bufferedBytes + request.rowsJson.length > this.bufferLimits.bytes
+      this.bufferedRows + admission.rowCount > this.bufferLimits.rows ||
+      this.bufferedBytes + admission.rowsJson.length > this.bufferLimits.bytes
     ) {
       // Most likely Postgres has been unreachable for a while; the alarm keeps retrying.
-      return {
+      throw new Refused({
         ok: false,
         code: "buffer_full",
         message: "Ingest is backed up; retry later",
         retryAfterSeconds: Math.min(60, 5 * (1 + this.consecutiveFailures)),
-      };
+      });
     }
 
-    // One transaction: the rows, the usage count, the new labels and sessions are durable together.
-    const written = this.ctx.storage.transactionSync(() => {
-      const inserted = this.sql
-        .exec<{ rows: number; bytes: number }>(
-          "insert into buffer (row, bytes) select value, length(value) from json_each(?) returning 1 as rows, bytes",
-          request.rowsJson,
-        )
-        .toArray();
-      for (const app of newApps) this.sql.exec("insert or ignore into app_labels (app) values (?)", app);
-      // Every session in the batch is refreshed, so a long session is not forgotten while active.
-      for (const key of new Set(request.sessionKeys)) {
-        this.sql.exec("insert or replace into known_sessions (key, seen_at) values (?, ?)", key, now);
-      }
-      if (units > 0) {
-        this.sql.exec(
-          "insert into usage (month, units, dirty) values (?, ?, 1) on conflict (month) do update set units = units + excluded.units, dirty = 1",
-          utcMonth(now),
-          units,
-        );
-      }
-      return { rows: inserted.length, bytes: inserted.reduce((sum, row) => sum + row.bytes, 0) };
-    });
-    this.bufferedRows += written.rows;
-    this.bufferedBytes += written.bytes;
-    await this.ensureAlarm(now);
+    const inserted =
+      admission.rowCount === 0
+        ? []
+        : this.sql
+            .exec<{ bytes: number }>(
+              "insert into buffer (row, bytes, admitted_at) select value, length(value), ? from json_each(?) returning bytes",
+              now,
+              admission.rowsJson,
+            )
+            .toArray();
+    for (const app of newApps) this.sql.exec("insert or ignore into app_labels (app) values (?)", app);
+    // Every session in the batch is refreshed, so a long session is not forgotten while active.
+    for (const key of new Set(admission.sessionKeys)) {
+      this.sql.exec("insert or replace into known_sessions (key, seen_at) values (?, ?)", key, now);
+    }
+    if (units > 0) {
+      this.sql.exec(
+        "insert into usage (month, units, dirty) values (?, ?, 1) on conflict (month) do update set units = units + excluded.units, dirty = 1",
+        utcMonth(now),
+        units,
+      );
+    }
     return {
-      ok: true,
-      accepted: request.rowCount,
+      rows: inserted.length,
+      bytes: inserted.reduce((sum, row) => sum + row.bytes, 0),
       units,
       quota: { ...quota, used: quota.used + units, remaining: Math.max(0, quota.remaining - units) },
     };
@@ -301,6 +361,9 @@ export class ProjectMeter extends DurableObject<Bindings> {
   }
 
   async stats(): Promise<MeterStats> {
+    const oldest = this.sql
+      .exec<{ admitted_at: number }>("select admitted_at from buffer order by seq limit 1")
+      .toArray()[0];
     return {
       projectId: this.getMeta("project_id"),
       plan: this.getMeta("plan") as Plan | null,
@@ -309,8 +372,35 @@ export class ProjectMeter extends DurableObject<Bindings> {
       lastFlushAt: this.lastFlushAt ? new Date(this.lastFlushAt).toISOString() : null,
       lastFlushError: this.lastFlushError,
       consecutiveFlushFailures: this.consecutiveFailures,
+      oldestBufferedAt: oldest ? new Date(oldest.admitted_at).toISOString() : null,
+      deadLetterCount: this.sql.exec<{ n: number }>("select count(*) as n from dead_letters").one().n,
       usage: this.sql.exec<MonthlyUsage>("select month, units from usage order by month").toArray(),
     };
+  }
+
+  /** Rows Postgres refused as data (see flush): kept here, counted, the newest shown. */
+  async deadLetters(limit = 20): Promise<DeadLetterReport> {
+    const count = this.sql.exec<{ n: number }>("select count(*) as n from dead_letters").one().n;
+    const recent = this.sql
+      .exec<{ id: number; row: string; error: string; at: number }>(
+        "select id, substr(row, 1, ?) as row, error, at from dead_letters order by id desc limit ?",
+        DEAD_LETTER_ROW_CHARS,
+        Math.max(0, Math.min(100, limit)),
+      )
+      .toArray()
+      .map((entry) => {
+        const kind = /"kind":"(\w+)"/.exec(entry.row)?.[1] ?? null;
+        const eventId = /"event_id":"([0-9a-fA-F-]{36})"/.exec(entry.row)?.[1] ?? null;
+        return {
+          id: entry.id,
+          at: new Date(entry.at).toISOString(),
+          error: entry.error,
+          kind,
+          eventId,
+          row: entry.row,
+        };
+      });
+    return { count, recent };
   }
 
   private db(): DatabaseHandle {
@@ -355,11 +445,16 @@ export class ProjectMeter extends DurableObject<Bindings> {
     if (batch.length === 0 && dirtyUsage.length === 0) return 0;
 
     const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
-    await writeBatch(this.db().db, projectId, rows, dirtyUsage);
+    // A row Postgres refuses as data comes back as a dead letter instead of blocking the buffer.
+    const dead = await writeIsolatingBadRows(this.db().db, projectId, rows, dirtyUsage);
 
     // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
     const lastSeq = batch.at(-1)?.seq ?? 0;
+    const now = Date.now();
     const deleted = this.ctx.storage.transactionSync(() => {
+      for (const { index, error } of dead) {
+        this.sql.exec("insert into dead_letters (row, error, at) values (?, ?, ?)", batch[index].row, error, now);
+      }
       const removed = this.sql
         .exec<{ bytes: number }>("delete from buffer where seq <= ? returning bytes", lastSeq)
         .toArray();
@@ -371,6 +466,16 @@ export class ProjectMeter extends DurableObject<Bindings> {
     // Counted from what was actually deleted, so the gauge cannot drift from the table.
     this.bufferedRows -= deleted.length;
     this.bufferedBytes -= deleted.reduce((sum, row) => sum + row.bytes, 0);
+    if (dead.length > 0) {
+      // Ids and the error only: the rows are in the dead-letter table, never in the logs.
+      this.logger.warn("rows refused by Postgres moved to dead letters", {
+        projectId,
+        deadLetters: dead.length,
+        eventIds: dead.map(({ index }) => rows[index].event_id),
+        errors: [...new Set(dead.map(({ error }) => error))],
+        batchRows: rows.length,
+      });
+    }
     return deleted.length;
   }
 
@@ -402,12 +507,18 @@ export class ProjectMeter extends DurableObject<Bindings> {
       const projectId = this.getMeta("project_id");
       if (projectId) await this.refreshPlan(projectId, Date.now()).catch(() => {});
       this.sql.exec("delete from known_sessions where seen_at < ?", Date.now() - KNOWN_SESSION_TTL_MS);
+      this.sql.exec(
+        "delete from seen_event_ids where hour < ?",
+        Math.floor(Date.now() / HOUR_MS) - SEEN_EVENT_ID_HOURS,
+      );
       if (this.bufferedRows > 0) nextAlarm = Date.now() + (flushed > 0 ? 0 : 1000);
     } catch (error) {
       this.consecutiveFailures++;
-      this.lastFlushError = (error as Error).message ?? String(error);
+      // Counts and the error only: the driver's error message carries the rows as parameters.
+      this.lastFlushError = describeFlushError(error);
       this.logger.warn("flush failed; rows stay buffered", {
-        ...describeError(error),
+        projectId: this.getMeta("project_id"),
+        error: this.lastFlushError,
         bufferedRows: this.bufferedRows,
         failures: this.consecutiveFailures,
       });

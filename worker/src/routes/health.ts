@@ -2,8 +2,26 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { App } from "../context.ts";
 import type { Bindings } from "../env.ts";
-import { describeError } from "../lib/logger.ts";
-import { meterFor } from "../meter/client.ts";
+import { describeError, type Logger } from "../lib/logger.ts";
+import { meterClient } from "../meter/client.ts";
+
+/** A meter whose oldest buffered row waits longer than this is reported stale (deep health 503). */
+export const STALE_BUFFER_MS = 5 * 60_000;
+
+const DeadLetterEntry = z
+  .object({
+    id: z.number(),
+    at: z.string(),
+    error: z.string(),
+    kind: z.string().nullable(),
+    eventId: z.string().nullable(),
+    row: z.string().openapi({ description: "The refused row as buffered, cut to 4 KB" }),
+  })
+  .openapi("DeadLetterEntry");
+
+export const DeadLetters = z
+  .object({ count: z.number(), recent: z.array(DeadLetterEntry) })
+  .openapi("DeadLetters", { description: "Rows Postgres refused as data, kept by the project's meter" });
 
 const HealthResponse = z
   .object({
@@ -12,11 +30,16 @@ const HealthResponse = z
     databaseLatencyMs: z.number().optional(),
     meter: z
       .object({
+        status: z.enum(["ok", "stale", "unreachable"]).openapi({
+          description: `stale: the oldest buffered row waits longer than ${STALE_BUFFER_MS / 60_000} minutes`,
+        }),
         bufferedRows: z.number(),
         bufferedBytes: z.number(),
+        oldestBufferedAt: z.string().nullable(),
         lastFlushAt: z.string().nullable(),
         lastFlushError: z.string().nullable(),
         consecutiveFlushFailures: z.number(),
+        deadLetters: DeadLetters.nullable(),
       })
       .optional()
       .openapi({ description: "With ?project=<id>: that project's ingest buffer (rows not yet in Postgres)" }),
@@ -26,24 +49,49 @@ const HealthResponse = z
 const route = createRoute({
   method: "get",
   path: "/health",
-  summary: "Liveness, and with ?deep=1 a database round trip",
+  summary: "Liveness; with ?deep=1 a database round trip, with &project= that project's meter",
   request: {
     query: z.object({ deep: z.enum(["0", "1", "true", "false"]).optional(), project: z.uuid().optional() }),
   },
   responses: {
     200: { description: "Healthy", content: { "application/json": { schema: HealthResponse } } },
-    503: { description: "The database is unreachable", content: { "application/json": { schema: HealthResponse } } },
+    503: {
+      description: "The database is unreachable, or the project's meter is unreachable or stale",
+      content: { "application/json": { schema: HealthResponse } },
+    },
   },
 });
 
 const DEEP_CHECK_TIMEOUT_MS = 3_000;
 
-async function meterStats(env: Bindings, projectId: string) {
-  const { bufferedRows, bufferedBytes, lastFlushAt, lastFlushError, consecutiveFlushFailures } = await meterFor(
-    env,
-    projectId,
-  ).stats();
-  return { bufferedRows, bufferedBytes, lastFlushAt, lastFlushError, consecutiveFlushFailures };
+type MeterHealth = z.infer<typeof HealthResponse>["meter"];
+
+async function meterHealth(env: Bindings, logger: Logger, projectId: string): Promise<MeterHealth> {
+  const meters = meterClient(env, logger);
+  const [stats, deadLetters] = await Promise.all([meters.stats(projectId), meters.deadLetters(projectId, 5)]);
+  if (!stats) {
+    return {
+      status: "unreachable",
+      bufferedRows: 0,
+      bufferedBytes: 0,
+      oldestBufferedAt: null,
+      lastFlushAt: null,
+      lastFlushError: null,
+      consecutiveFlushFailures: 0,
+      deadLetters,
+    };
+  }
+  const waiting = stats.oldestBufferedAt ? Date.now() - Date.parse(stats.oldestBufferedAt) : 0;
+  return {
+    status: waiting > STALE_BUFFER_MS ? "stale" : "ok",
+    bufferedRows: stats.bufferedRows,
+    bufferedBytes: stats.bufferedBytes,
+    oldestBufferedAt: stats.oldestBufferedAt,
+    lastFlushAt: stats.lastFlushAt,
+    lastFlushError: stats.lastFlushError,
+    consecutiveFlushFailures: stats.consecutiveFlushFailures,
+    deadLetters,
+  };
 }
 
 export function registerHealth(app: App): void {
@@ -53,15 +101,17 @@ export function registerHealth(app: App): void {
     if (!deep) return c.json({ status: "ok" as const, database: "not_checked" as const }, 200);
     const started = Date.now();
     // The buffer is reported even when Postgres is down: that is when it matters.
-    const meter = query.project ? await meterStats(c.env, query.project) : undefined;
+    const meter = query.project ? await meterHealth(c.env, c.var.services.logger, query.project) : undefined;
+    const meterOk = !meter || meter.status === "ok";
     try {
       const timeout = new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error("database check timed out")), DEEP_CHECK_TIMEOUT_MS),
       );
       await Promise.race([c.var.services.db().execute(sql`select 1`), timeout]);
+      const status = meterOk ? ("ok" as const) : ("degraded" as const);
       return c.json(
-        { status: "ok" as const, database: "ok" as const, databaseLatencyMs: Date.now() - started, meter },
-        200,
+        { status, database: "ok" as const, databaseLatencyMs: Date.now() - started, meter },
+        meterOk ? 200 : 503,
       );
     } catch (error) {
       c.var.services.logger.warn("deep health check failed", describeError(error));

@@ -1,15 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ZodType } from "zod";
-import { authenticateApiKey, type KeyRecord } from "../auth/api-keys.ts";
+import { authenticateApiKey } from "../auth/api-keys.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { readJsonBody } from "../ingest/body.ts";
+import { normalizeJsonText } from "../ingest/normalize.ts";
 import { toBufferedRows } from "../ingest/rows.ts";
 import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } from "../ingest/schemas.ts";
-import { describeError } from "../lib/logger.ts";
-import { meterFor } from "../meter/client.ts";
-import { type AdmitResult, prepareAdmission, type QuotaState } from "../meter/project-meter.ts";
+import { meterClient } from "../meter/client.ts";
+import type { QuotaState } from "../meter/project-meter.ts";
 
 type IngestKind = "event" | "error" | "session" | "batch";
 
@@ -51,17 +52,9 @@ function quotaHeaders(quota: QuotaState): Record<string, string> {
 }
 
 async function admit(c: Context<AppEnv>, key: KeyRecord, items: BatchItem[]) {
-  const rows = await toBufferedRows(items, key);
-  let result: AdmitResult;
-  try {
-    result = await meterFor(c.env, key.projectId).admit(prepareAdmission(rows, key));
-  } catch (error) {
-    // The object is overloaded or being reset; nothing was stored, so the client must retry.
-    c.var.services.logger.warn("meter unavailable", describeError(error));
-    throw new ApiError("backend_unavailable", "Ingest is temporarily unavailable; retry shortly", {
-      headers: { "Retry-After": "5" },
-    });
-  }
+  // Text Postgres cannot store (NUL, lone surrogates) is replaced before anything is derived from it.
+  const rows = await toBufferedRows(normalizeJsonText(items), key);
+  const result = await meterClient(c.env, c.var.services.logger).admit(key, rows);
   if (!result.ok) {
     const headers: Record<string, string> = result.quota ? quotaHeaders(result.quota) : {};
     if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { Database, Plan } from "@telemetry-tracker/db";
-import { meterFor } from "../../src/meter/client.ts";
+import { meterClient } from "../../src/meter/client.ts";
 import type { ProjectMeter } from "../../src/meter/project-meter.ts";
 import { createApiKey, createTenant } from "./fixtures.ts";
 
@@ -44,7 +44,7 @@ export async function expectError(res: Response, status: number, code: string): 
 }
 
 export function meter(projectId: string): DurableObjectStub<ProjectMeter> {
-  return meterFor(env, projectId);
+  return meterClient(env).stub(projectId);
 }
 
 /** Runs the meter's alarm now (flush to Postgres) until its buffer is empty or `maxRuns` is hit. */

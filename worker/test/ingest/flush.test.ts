@@ -49,8 +49,53 @@ describe("idempotency", () => {
     });
     expect(await countRows(project.id)).toBe(10);
     const [usage] = await db.select().from(usageMonthly).where(eq(usageMonthly.projectId, project.id));
-    // The meter charged what it accepted (3 × 10): a retry still costs, as the quota promised.
-    expect(usage.units).toBe(30);
+    // A retry of accepted events is free: the meter charged each event id once.
+    expect(usage.units).toBe(10);
+  });
+
+  it("a retried 50-event batch (fixed event_ids, sent 3×) is charged and stored once", async () => {
+    const { key, project } = await createIngestTenant(db);
+    const batch = { events: batchOf(50) };
+    const used: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await postIngest("/ingest/batch", batch, { key });
+      expect(res.status).toBe(202);
+      const body = await res.json<{ accepted: number; quota: { used: number } }>();
+      expect(body.accepted).toBe(50);
+      used.push(body.quota.used);
+    }
+    expect(used).toEqual([50, 50, 50]);
+    // Not buffered again either.
+    expect((await meter(project.id).stats()).bufferedRows).toBe(50);
+
+    // Half repeats, half new: only the new half costs; a repeat inside one batch costs once.
+    const fresh = batchOf(25);
+    const mixed = { events: [...batch.events.slice(0, 25), ...fresh, fresh[0]] };
+    const res = await postIngest("/ingest/batch", mixed, { key });
+    expect(((await res.json()) as { quota: { used: number } }).quota.used).toBe(75);
+
+    await flushMeter(project.id);
+    expect(await countRows(project.id)).toBe(75);
+    const [usage] = await db.select().from(usageMonthly).where(eq(usageMonthly.projectId, project.id));
+    expect(usage.units).toBe(75);
+  });
+
+  it("remembers accepted event ids for a day, then forgets them", async () => {
+    const { key, project } = await createIngestTenant(db);
+    const batch = { events: batchOf(3) };
+    expect((await postIngest("/ingest/batch", batch, { key })).status).toBe(202);
+    // Age the remembered ids past the window; the next flush's housekeeping drops them.
+    await runInDurableObject(meter(project.id), (_instance, state) => {
+      state.storage.sql.exec("update seen_event_ids set hour = hour - 26");
+    });
+    await flushMeter(project.id);
+    const remembered = await runInDurableObject(
+      meter(project.id),
+      (_instance, state) => state.storage.sql.exec<{ n: number }>("select count(*) as n from seen_event_ids").one().n,
+    );
+    expect(remembered).toBe(0);
+    const again = await postIngest("/ingest/batch", batch, { key });
+    expect(((await again.json()) as { quota: { used: number } }).quota.used).toBe(6);
   });
 
   it("an error flushed twice counts one occurrence on its group", async () => {

@@ -88,4 +88,28 @@ describe("revokeApiKey", () => {
     isolateKeyCache.set(keyRow.publicId, staleEntry as NonNullable<typeof staleEntry>);
     await expectError(await postIngest("/ingest/event", event, { key }), 401, "revoked_api_key");
   });
+
+  it("when the meter cannot be told, the key is still refused at the next request", async () => {
+    const { key, keyRow, project } = await createIngestTenant(db);
+    // Warm this isolate's cache and KV, as a busy key would have them.
+    expect((await postIngest("/ingest/event", event, { key })).status).toBe(202);
+    expect(isolateKeyCache.has(keyRow.publicId)).toBe(true);
+    expect(await env.KEYS.get(`keyByPublicId:${keyRow.publicId}`)).toContain('"disabled":false');
+
+    // The ProjectMeter namespace as seen by the revoke: every call to the object fails.
+    const unreachable = new Error("Durable Object reset because its code was updated");
+    const failingMeters = {
+      idFromName: (name: string) => env.PROJECT_METER.idFromName(name),
+      get: () => ({
+        revokeKey: () => Promise.reject(unreachable),
+      }),
+    } as unknown as typeof env.PROJECT_METER;
+    const revokeEnv = { ...env, PROJECT_METER: failingMeters };
+    expect(await revokeApiKey(revokeEnv, db, { keyId: keyRow.id, projectId: project.id })).toBe(true);
+
+    // The real meter never heard of the revoke; the caches must not hand out the old record.
+    expect(isolateKeyCache.has(keyRow.publicId)).toBe(false);
+    await expectError(await postIngest("/ingest/event", event, { key }), 401, "revoked_api_key");
+    await expectError(await postIngest("/ingest/batch", { events: [event] }, { key }), 401, "revoked_api_key");
+  });
 });

@@ -1,0 +1,20 @@
+import type { Plan } from "@telemetry-tracker/db";
+
+/**
+ * What ingest needs to know about a key; cached in the isolate and in KV, never holds the secret.
+ * Its own module because row building (ingest/) reads it and must not import the key service.
+ */
+export interface KeyRecord {
+  keyId: string;
+  publicId: string;
+  projectId: string;
+  orgId: string;
+  secretHash: string;
+  allowedApp: string | null;
+  /** Epoch ms, or null for keys that never expire. */
+  expiresAt: number | null;
+  /** Revoked key, or archived project/organization: rejected without a lookup. */
+  disabled: boolean;
+  plan: Plan;
+  piiDenyKeys: string[];
+}
