@@ -1,12 +1,16 @@
 import "server-only";
 import { redirect } from "@solidjs/router";
+import createClient from "openapi-fetch";
 import { getRequestEvent } from "solid-js/web";
+import type { paths } from "../api/schema";
 
 /**
- * The one way the dashboard's server reaches the Worker. In production the Pages project has a
- * service binding `API` (no public hop, no CORS); locally `API_URL` points at `wrangler dev`.
- * The browser's session cookie and Origin are forwarded so the Worker does the auth and CSRF
- * checks itself; the dashboard never decides who may do what.
+ * The one way the dashboard's server reaches the Worker: an openapi-fetch client typed by the
+ * Worker's own OpenAPI document (`../api/schema.d.ts`, generated), so a path, parameter or
+ * response field that changes on the Worker breaks this package's typecheck. In production the
+ * Pages project has a service binding `API` (no public hop, no CORS); locally `API_URL` points at
+ * `wrangler dev`. The browser's session cookie and Origin are forwarded so the Worker does the
+ * auth and CSRF checks itself; the dashboard never decides who may do what.
  */
 
 /** An answer from the Worker that was not 2xx, carrying the envelope's code and message. */
@@ -27,6 +31,7 @@ export class WorkerError extends Error {
 interface PagesEnv {
   API?: { fetch: (request: Request) => Promise<Response> };
   API_URL?: string;
+  INGEST_URL?: string;
 }
 
 function cloudflareEnv(): PagesEnv {
@@ -36,9 +41,13 @@ function cloudflareEnv(): PagesEnv {
   return req?.runtime?.cloudflare?.env ?? {};
 }
 
+function processEnv(): Record<string, string | undefined> {
+  return typeof process !== "undefined" ? process.env : {};
+}
+
 function workerBase(): { url: string; binding?: PagesEnv["API"] } {
   const env = cloudflareEnv();
-  const url = env.API_URL || (typeof process !== "undefined" ? process.env.API_URL : undefined);
+  const url = env.API_URL || processEnv().API_URL;
   if (url) return { url: url.replace(/\/$/, "") };
   if (env.API) return { url: "https://api.internal", binding: env.API };
   throw new WorkerError(503, "misconfigured", "The dashboard has no route to the API (set API_URL or the API binding)");
@@ -46,8 +55,8 @@ function workerBase(): { url: string; binding?: PagesEnv["API"] } {
 
 /** Where SDKs send telemetry: INGEST_URL when set (production), else the Worker URL used here. */
 export function ingestBaseUrl(): string {
-  const env = cloudflareEnv() as PagesEnv & { INGEST_URL?: string };
-  const fromProcess = typeof process !== "undefined" ? process.env : {};
+  const env = cloudflareEnv();
+  const fromProcess = processEnv();
   return (
     env.INGEST_URL ||
     fromProcess.INGEST_URL ||
@@ -57,19 +66,15 @@ export function ingestBaseUrl(): string {
   ).replace(/\/$/, "");
 }
 
-export interface CallOptions {
-  body?: unknown;
-  /**
-   * Copy the Worker's Set-Cookie headers onto the dashboard's response: login and logout, and the
-   * sliding renewal the Worker may do on any authenticated call. On by default.
-   */
-  relayCookies?: boolean;
-}
-
-export async function callWorker(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+/**
+ * Sends one request as the signed-in person: their cookie, Origin, User-Agent and IP go along, and
+ * the Worker's Set-Cookie (login, logout, the sliding renewal on any call) comes back to them.
+ */
+async function forwardingFetch(request: Request, binding: PagesEnv["API"]): Promise<Response> {
   const event = getRequestEvent();
   const incoming = event?.request;
-  const headers = new Headers({ accept: "application/json" });
+  const headers = new Headers(request.headers);
+  headers.set("accept", "application/json");
   const cookie = incoming?.headers.get("cookie");
   if (cookie) headers.set("cookie", cookie);
   // The Worker's CSRF check needs the page's Origin; a same-origin GET carries none, so use ours.
@@ -80,41 +85,39 @@ export async function callWorker(method: string, path: string, options: CallOpti
   // The Worker throttles logins per IP; behind the service binding it would only see ours.
   const clientIp = incoming?.headers.get("cf-connecting-ip");
   if (clientIp) headers.set("cf-connecting-ip", clientIp);
-  let body: string | undefined;
   // The Worker accepts cookie-authenticated mutations only as JSON (CSRF), even bodiless DELETEs.
-  if (method !== "GET" && method !== "HEAD") headers.set("content-type", "application/json");
-  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (request.method !== "GET" && request.method !== "HEAD") headers.set("content-type", "application/json");
 
-  const base = workerBase();
-  const request = new Request(`${base.url}${path}`, { method, headers, body, redirect: "manual" });
+  const body = request.body ? await request.text() : undefined;
+  const outgoing = new Request(request.url, { method: request.method, headers, body, redirect: "manual" });
   let response: Response;
   try {
-    response = base.binding ? await base.binding.fetch(request) : await fetch(request);
+    response = binding ? await binding.fetch(outgoing) : await fetch(outgoing);
   } catch (error) {
     throw new WorkerError(503, "backend_unavailable", `The API could not be reached: ${(error as Error).message}`);
   }
-
-  if (options.relayCookies !== false && event) {
+  if (event) {
     for (const value of response.headers.getSetCookie()) event.response.headers.append("set-cookie", value);
   }
   return response;
 }
 
-async function readError(response: Response): Promise<WorkerError> {
-  const text = await response.text().catch(() => "");
-  try {
-    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; requestId?: string } };
-    if (parsed.error?.message) {
-      return new WorkerError(
-        response.status,
-        parsed.error.code ?? "error",
-        parsed.error.message,
-        parsed.error.requestId,
-      );
-    }
-  } catch {
-    // Not the envelope (a proxy's HTML page, say): fall through to a generic message.
+/** The typed client for this request: `worker().GET("/api/orgs/{orgId}/projects", …)`. */
+export function worker() {
+  const base = workerBase();
+  return createClient<paths>({ baseUrl: base.url, fetch: (request) => forwardingFetch(request, base.binding) });
+}
+
+/** What an openapi-fetch call resolves to, narrowed to what the helpers below need. */
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+
+function toWorkerError(response: Response, error: unknown): WorkerError {
+  const envelope = (error as { error?: { code?: string; message?: string; requestId?: string } } | undefined)?.error;
+  if (envelope?.message) {
+    return new WorkerError(response.status, envelope.code ?? "error", envelope.message, envelope.requestId);
   }
+  // Not the envelope (a proxy's HTML page, say): a generic message with the start of the body.
+  const text = typeof error === "string" ? error : "";
   return new WorkerError(
     response.status,
     "error",
@@ -122,22 +125,20 @@ async function readError(response: Response): Promise<WorkerError> {
   );
 }
 
-/** Calls the Worker and returns its JSON, or throws a WorkerError carrying the envelope. */
-export async function workerJson<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
-  const response = await callWorker(method, path, options);
-  if (!response.ok) throw await readError(response);
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+/** Resolves to the 2xx data, or throws a WorkerError carrying the envelope. */
+export async function settle<T>(call: Promise<Answer<T>>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw toWorkerError(response, error);
+  return data as T;
 }
 
 /**
  * For reads: a missing or expired session sends the person to sign in instead of an error page.
  * Everything else is rethrown as a plain Error so its message crosses to the browser intact.
  */
-export async function readWorker<T>(path: string): Promise<T> {
+export async function read<T>(call: Promise<Answer<T>>): Promise<T> {
   try {
-    return await workerJson<T>("GET", path);
+    return await settle(call);
   } catch (error) {
     if (error instanceof WorkerError && error.status === 401) throw redirect("/login");
     throw asPlainError(error);
@@ -147,9 +148,9 @@ export async function readWorker<T>(path: string): Promise<T> {
 /** Mutations report failures as values, so forms can show the API's message next to the field. */
 export type Outcome<T> = { ok: true; data: T } | { ok: false; status: number; code: string; message: string };
 
-export async function mutateWorker<T>(method: string, path: string, options: CallOptions = {}): Promise<Outcome<T>> {
+export async function mutate<T>(call: Promise<Answer<T>>): Promise<Outcome<T>> {
   try {
-    return { ok: true, data: await workerJson<T>(method, path, options) };
+    return { ok: true, data: await settle(call) };
   } catch (error) {
     if (error instanceof WorkerError)
       return { ok: false, status: error.status, code: error.code, message: error.message };

@@ -45,12 +45,6 @@ export default function EventDetail() {
                 <h2>Properties</h2>
                 <pre>{JSON.stringify(event().properties ?? {}, null, 2)}</pre>
               </section>
-              <Show when={event().context}>
-                <section class="card">
-                  <h2>Context</h2>
-                  <pre>{JSON.stringify(event().context, null, 2)}</pre>
-                </section>
-              </Show>
             </>
           )}
         </Show>
