@@ -17,20 +17,3 @@ export function AuthCard(props: { title: string; children: JSX.Element; wide?: b
     </main>
   );
 }
-
-/** Shows an action's failure (an Outcome with ok: false) as an alert. */
-export function FormError(props: { result: unknown }) {
-  const message = () => {
-    const result = props.result as { ok?: boolean; message?: string } | undefined;
-    return result && result.ok === false ? result.message : undefined;
-  };
-  return (
-    <>
-      {message() && (
-        <p class="error-text" role="alert">
-          {message()}
-        </p>
-      )}
-    </>
-  );
-}

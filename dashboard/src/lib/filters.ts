@@ -11,7 +11,8 @@ export const RANGES = [
 
 const SHARED_KEYS = ["range", "from", "to", "app", "env"] as const;
 
-function one(value: string | string[] | undefined): string | undefined {
+/** A search parameter's first value, or undefined when it is absent or empty. */
+export function firstParam(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value || undefined;
 }
 
@@ -20,11 +21,11 @@ export function useViewFilters() {
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const filters = (): ViewFilters => ({
-    range: one(params.range) ?? "24h",
-    from: one(params.from),
-    to: one(params.to),
-    app: one(params.app),
-    env: one(params.env),
+    range: firstParam(params.range) ?? "24h",
+    from: firstParam(params.from),
+    to: firstParam(params.to),
+    app: firstParam(params.app),
+    env: firstParam(params.env),
   });
   /** `path` plus the shared filters of the current URL: for links that keep the view. */
   const withFilters = (path: string, extra: Record<string, string | undefined> = {}) => {

@@ -1,7 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, useSubmission } from "@solidjs/router";
 import { Show } from "solid-js";
-import { AuthCard, FormError } from "~/components/AuthCard";
+import { AuthCard } from "~/components/AuthCard";
+import { FormError } from "~/components/Form";
 import { forgotPassword } from "~/lib/api";
 
 export default function Forgot() {

@@ -1,7 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, useSearchParams, useSubmission } from "@solidjs/router";
 import { Show } from "solid-js";
-import { AuthCard, FormError } from "~/components/AuthCard";
+import { AuthCard } from "~/components/AuthCard";
+import { FormError } from "~/components/Form";
 import { login } from "~/lib/api";
 
 export default function Login() {

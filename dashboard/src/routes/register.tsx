@@ -1,6 +1,7 @@
 import { Title } from "@solidjs/meta";
 import { A, useSubmission } from "@solidjs/router";
-import { AuthCard, FormError } from "~/components/AuthCard";
+import { AuthCard } from "~/components/AuthCard";
+import { FormError } from "~/components/Form";
 import { register } from "~/lib/api";
 
 export default function Register() {

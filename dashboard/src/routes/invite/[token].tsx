@@ -1,7 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
 import { Show } from "solid-js";
-import { AuthCard, FormError } from "~/components/AuthCard";
+import { AuthCard } from "~/components/AuthCard";
+import { FormError } from "~/components/Form";
 import { Boundary } from "~/components/states";
 import { acceptInvite, getInvitePreview, getMaybeMe, register } from "~/lib/api";
 import { formatDateTime } from "~/lib/format";

@@ -1,32 +1,31 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
+import { DataTable } from "~/components/DataTable";
+import { CursorPager } from "~/components/Pager";
 import { Boundary, EmptyState } from "~/components/states";
 import { getEventGroups, getEvents } from "~/lib/api";
-import { useViewFilters } from "~/lib/filters";
+import { firstParam, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDateTime, formatRelative } from "~/lib/format";
-
-function one(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value || undefined;
-}
+import type { EventGroup, EventRow } from "~/lib/types";
 
 export default function Events() {
   const params = useParams<Record<string, string>>();
   const { filters, params: search, setParams, withFilters } = useViewFilters();
-  const name = () => one(search.name);
+  const name = () => firstParam(search.name);
   const groups = createAsync(() => getEventGroups(params.projectId, filters()));
   const events = createAsync(() =>
     getEvents(params.projectId, {
       ...filters(),
       name: name(),
-      prop: one(search.prop),
-      value: one(search.value),
-      cursor: one(search.cursor),
+      prop: firstParam(search.prop),
+      value: firstParam(search.value),
+      cursor: firstParam(search.cursor),
     }),
   );
-  const [prop, setProp] = createSignal(one(search.prop) ?? "");
-  const [value, setValue] = createSignal(one(search.value) ?? "");
+  const [prop, setProp] = createSignal(firstParam(search.prop) ?? "");
+  const [value, setValue] = createSignal(firstParam(search.value) ?? "");
   const base = () => `/projects/${params.projectId}/events`;
   return (
     <div class="stack-gap">
@@ -45,43 +44,34 @@ export default function Events() {
               </EmptyState>
             }
           >
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th class="num">Count</th>
-                    <th class="hide-phone" style={{ width: "156px" }}>
-                      Trend
-                    </th>
-                    <th>Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={groups()?.groups}>
-                    {(group) => (
-                      <tr data-testid="event-group">
-                        <td>
-                          <A href={withFilters(base(), { name: group.name })}>{group.name}</A>
-                        </td>
-                        <td class="num">{formatCount(group.count)}</td>
-                        <td class="hide-phone trend-cell">
-                          <TimeChart
-                            spark
-                            width={140}
-                            height={28}
-                            times={groups()?.times ?? []}
-                            series={[{ label: group.name, values: group.series, color: "--series-1" }]}
-                            label={`${group.name}: ${formatCount(group.count)} events, per ${groups()?.window.bucket ?? "bucket"}`}
-                          />
-                        </td>
-                        <td>{formatRelative(group.lastSeen)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            <DataTable<EventGroup>
+              rows={groups()?.groups}
+              rowProps={() => ({ "data-testid": "event-group" })}
+              columns={[
+                {
+                  header: "Name",
+                  cell: (group) => <A href={withFilters(base(), { name: group.name })}>{group.name}</A>,
+                },
+                { header: "Count", class: "num", cell: (group) => formatCount(group.count) },
+                {
+                  header: "Trend",
+                  class: "hide-phone",
+                  cellClass: "trend-cell",
+                  headerStyle: { width: "156px" },
+                  cell: (group) => (
+                    <TimeChart
+                      spark
+                      width={140}
+                      height={28}
+                      times={groups()?.times ?? []}
+                      series={[{ label: group.name, values: group.series, color: "--series-1" }]}
+                      label={`${group.name}: ${formatCount(group.count)} events, per ${groups()?.window.bucket ?? "bucket"}`}
+                    />
+                  ),
+                },
+                { header: "Last seen", cell: (group) => formatRelative(group.lastSeen) },
+              ]}
+            />
           </Show>
         </Boundary>
       </section>
@@ -109,7 +99,7 @@ export default function Events() {
               onInput={(event) => setValue(event.currentTarget.value)}
             />
             <button type="submit">Filter</button>
-            <Show when={name() || one(search.prop)}>
+            <Show when={name() || firstParam(search.prop)}>
               <A class="button" href={withFilters(base())}>
                 Clear
               </A>
@@ -118,48 +108,29 @@ export default function Events() {
         </div>
         <Boundary>
           <Show when={(events()?.items.length ?? 0) > 0} fallback={<p class="muted">No events match these filters.</p>}>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Time</th>
-                    <th>Name</th>
-                    <th class="hide-phone">App</th>
-                    <th class="hide-phone">User</th>
-                    <th>Properties</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={events()?.items}>
-                    {(event) => (
-                      <tr data-testid="event-row">
-                        <td>
-                          <A href={withFilters(`${base()}/${event.id}`)}>{formatDateTime(event.timestamp)}</A>
-                        </td>
-                        <td>{event.name}</td>
-                        <td class="hide-phone">{event.app ?? "–"}</td>
-                        <td class="hide-phone">{event.userId ?? "–"}</td>
-                        <td class="mono small">{JSON.stringify(event.properties ?? {}).slice(0, 120)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-            <div class="row" style={{ "margin-top": "0.75rem" }}>
-              <Show when={one(search.cursor)}>
-                <button type="button" onClick={() => setParams({ cursor: undefined })}>
-                  First page
-                </button>
-              </Show>
-              <Show when={events()?.nextCursor}>
-                {(cursor) => (
-                  <button type="button" onClick={() => setParams({ cursor: cursor() })}>
-                    Next page
-                  </button>
-                )}
-              </Show>
-            </div>
+            <DataTable<EventRow>
+              rows={events()?.items}
+              rowProps={() => ({ "data-testid": "event-row" })}
+              columns={[
+                {
+                  header: "Time",
+                  cell: (event) => <A href={withFilters(`${base()}/${event.id}`)}>{formatDateTime(event.timestamp)}</A>,
+                },
+                { header: "Name", cell: (event) => event.name },
+                { header: "App", class: "hide-phone", cell: (event) => event.app ?? "–" },
+                { header: "User", class: "hide-phone", cell: (event) => event.userId ?? "–" },
+                {
+                  header: "Properties",
+                  cellClass: "mono small",
+                  cell: (event) => JSON.stringify(event.properties ?? {}).slice(0, 120),
+                },
+              ]}
+            />
+            <CursorPager
+              current={firstParam(search.cursor)}
+              next={events()?.nextCursor}
+              onPage={(next) => setParams({ cursor: next })}
+            />
           </Show>
         </Boundary>
       </section>

@@ -1,10 +1,13 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
+import { DataTable } from "~/components/DataTable";
+import { CursorPager } from "~/components/Pager";
 import { Boundary, EmptyState } from "~/components/states";
 import { getIssues } from "~/lib/api";
-import { useViewFilters } from "~/lib/filters";
+import { firstParam, useViewFilters } from "~/lib/filters";
 import { formatCount, formatRelative } from "~/lib/format";
+import type { IssueSummary } from "~/lib/types";
 
 const STATUSES = [
   { value: "unresolved", label: "Unresolved" },
@@ -20,27 +23,28 @@ const SORTS = [
   { value: "users", label: "Users affected" },
 ];
 
-function one(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value || undefined;
-}
-
 export default function Issues() {
   const params = useParams<Record<string, string>>();
   const { filters, params: search, setParams, withFilters } = useViewFilters();
-  const status = () => one(search.status) ?? "unresolved";
+  const status = () => firstParam(search.status) ?? "unresolved";
   const query = () => ({
     ...filters(),
     status: status(),
-    q: one(search.q),
-    sort: one(search.sort),
-    release: one(search.release),
-    cursor: one(search.cursor),
+    q: firstParam(search.q),
+    sort: firstParam(search.sort),
+    release: firstParam(search.release),
+    cursor: firstParam(search.cursor),
   });
   const issues = createAsync(() => getIssues(params.projectId, query()));
-  const [text, setText] = createSignal(one(search.q) ?? "");
+  const [text, setText] = createSignal(firstParam(search.q) ?? "");
   const base = () => `/projects/${params.projectId}`;
   const keep = (extra: Record<string, string | undefined>) =>
-    withFilters(`${base()}/issues`, { status: status(), q: one(search.q), sort: one(search.sort), ...extra });
+    withFilters(`${base()}/issues`, {
+      status: status(),
+      q: firstParam(search.q),
+      sort: firstParam(search.sort),
+      ...extra,
+    });
   return (
     <div class="stack-gap">
       <Title>Issues · Telemetry Tracker</Title>
@@ -78,7 +82,7 @@ export default function Issues() {
             <span class="visually-hidden">Sort</span>
             <select
               aria-label="Sort"
-              value={one(search.sort) ?? "last_seen"}
+              value={firstParam(search.sort) ?? "last_seen"}
               onChange={(event) => setParams({ sort: event.currentTarget.value, cursor: undefined })}
             >
               <For each={SORTS}>{(sort) => <option value={sort.value}>{sort.label}</option>}</For>
@@ -99,59 +103,42 @@ export default function Issues() {
               </EmptyState>
             }
           >
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Issue</th>
-                    <th class="hide-phone">Status</th>
-                    <th class="num">Events</th>
-                    <th class="num hide-phone">Users</th>
-                    <th>Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={issues()?.items}>
-                    {(issue) => (
-                      <tr data-testid="issue-row">
-                        <td>
-                          <A href={withFilters(`${base()}/issues/${issue.id}`)}>
-                            <strong>{issue.title}</strong>
-                          </A>
-                          <div class="muted small">
-                            {issue.culprit ?? issue.type ?? ""} · first seen {formatRelative(issue.firstSeen)}
-                            <Show when={issue.regressed}>
-                              {" "}
-                              <span class="badge regression">regression</span>
-                            </Show>
-                          </div>
-                        </td>
-                        <td class="hide-phone">
-                          <span class={`badge ${issue.status}`}>{issue.status}</span>
-                        </td>
-                        <td class="num">{formatCount(issue.occurrences)}</td>
-                        <td class="num hide-phone">{formatCount(issue.usersAffected ?? 0)}</td>
-                        <td>{formatRelative(issue.lastSeen)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-            <div class="row" style={{ "margin-top": "0.75rem" }}>
-              <Show when={one(search.cursor)}>
-                <A class="button" href={keep({ cursor: undefined })}>
-                  First page
-                </A>
-              </Show>
-              <Show when={issues()?.nextCursor}>
-                {(cursor) => (
-                  <A class="button" href={keep({ cursor: cursor() })}>
-                    Next page
-                  </A>
-                )}
-              </Show>
-            </div>
+            <DataTable<IssueSummary>
+              rows={issues()?.items}
+              rowProps={() => ({ "data-testid": "issue-row" })}
+              columns={[
+                {
+                  header: "Issue",
+                  cell: (issue) => (
+                    <>
+                      <A href={withFilters(`${base()}/issues/${issue.id}`)}>
+                        <strong>{issue.title}</strong>
+                      </A>
+                      <div class="muted small">
+                        {issue.culprit ?? issue.type ?? ""} · first seen {formatRelative(issue.firstSeen)}
+                        <Show when={issue.regressed}>
+                          {" "}
+                          <span class="badge regression">regression</span>
+                        </Show>
+                      </div>
+                    </>
+                  ),
+                },
+                {
+                  header: "Status",
+                  class: "hide-phone",
+                  cell: (issue) => <span class={`badge ${issue.status}`}>{issue.status}</span>,
+                },
+                { header: "Events", class: "num", cell: (issue) => formatCount(issue.occurrences) },
+                { header: "Users", class: "num hide-phone", cell: (issue) => formatCount(issue.usersAffected ?? 0) },
+                { header: "Last seen", cell: (issue) => formatRelative(issue.lastSeen) },
+              ]}
+            />
+            <CursorPager
+              current={firstParam(search.cursor)}
+              next={issues()?.nextCursor}
+              href={(cursor) => keep({ cursor })}
+            />
           </Show>
         </Boundary>
       </section>

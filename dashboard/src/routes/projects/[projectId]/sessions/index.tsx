@@ -1,19 +1,19 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
+import { DataTable } from "~/components/DataTable";
+import { CursorPager } from "~/components/Pager";
 import { Boundary, EmptyState } from "~/components/states";
 import { getSessions } from "~/lib/api";
-import { useViewFilters } from "~/lib/filters";
+import { firstParam, useViewFilters } from "~/lib/filters";
 import { formatDuration, formatRelative } from "~/lib/format";
-
-function one(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value || undefined;
-}
+import type { SessionSummary } from "~/lib/types";
 
 export default function Sessions() {
   const params = useParams<Record<string, string>>();
   const { filters, params: search, setParams, withFilters } = useViewFilters();
-  const sessions = createAsync(() => getSessions(params.projectId, { ...filters(), cursor: one(search.cursor) }));
+  const cursor = () => firstParam(search.cursor);
+  const sessions = createAsync(() => getSessions(params.projectId, { ...filters(), cursor: cursor() }));
   const base = () => `/projects/${params.projectId}/sessions`;
   return (
     <div class="stack-gap">
@@ -31,61 +31,43 @@ export default function Sessions() {
               </EmptyState>
             }
           >
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Session</th>
-                    <th>User</th>
-                    <th>Status</th>
-                    <th class="num">Errors</th>
-                    <th class="num">Duration</th>
-                    <th class="hide-phone">Device</th>
-                    <th>Started</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={sessions()?.items}>
-                    {(session) => (
-                      <tr data-testid="session-row">
-                        <td>
-                          <A href={withFilters(`${base()}/${session.id}`)} class="mono">
-                            {session.sessionId.slice(0, 12)}
-                          </A>
-                          <div class="muted small">{session.app ?? ""}</div>
-                        </td>
-                        <td>{session.userId ?? "anonymous"}</td>
-                        <td>
-                          <span
-                            class={`badge ${session.status === "crashed" || session.status === "errored" ? "unresolved" : ""}`}
-                          >
-                            {session.status ?? "–"}
-                          </span>
-                        </td>
-                        <td class="num">{session.errors ?? 0}</td>
-                        <td class="num">{formatDuration(session.durationMs)}</td>
-                        <td class="hide-phone">{session.device ?? "–"}</td>
-                        <td>{formatRelative(session.startedAt)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-            <div class="row" style={{ "margin-top": "0.75rem" }}>
-              <Show when={one(search.cursor)}>
-                <button type="button" onClick={() => setParams({ cursor: undefined })}>
-                  First page
-                </button>
-              </Show>
-              <Show when={sessions()?.nextCursor}>
-                {(cursor) => (
-                  <button type="button" onClick={() => setParams({ cursor: cursor() })}>
-                    Next page
-                  </button>
-                )}
-              </Show>
-            </div>
+            <DataTable<SessionSummary>
+              rows={sessions()?.items}
+              rowProps={() => ({ "data-testid": "session-row" })}
+              columns={[
+                {
+                  header: "Session",
+                  cell: (session) => (
+                    <>
+                      <A href={withFilters(`${base()}/${session.id}`)} class="mono">
+                        {session.sessionId.slice(0, 12)}
+                      </A>
+                      <div class="muted small">{session.app ?? ""}</div>
+                    </>
+                  ),
+                },
+                { header: "User", cell: (session) => session.userId ?? "anonymous" },
+                {
+                  header: "Status",
+                  cell: (session) => (
+                    <span
+                      class={`badge ${session.status === "crashed" || session.status === "errored" ? "unresolved" : ""}`}
+                    >
+                      {session.status ?? "–"}
+                    </span>
+                  ),
+                },
+                { header: "Errors", class: "num", cell: (session) => session.errors ?? 0 },
+                { header: "Duration", class: "num", cell: (session) => formatDuration(session.durationMs) },
+                { header: "Device", class: "hide-phone", cell: (session) => session.device ?? "–" },
+                { header: "Started", cell: (session) => formatRelative(session.startedAt) },
+              ]}
+            />
+            <CursorPager
+              current={cursor()}
+              next={sessions()?.nextCursor}
+              onPage={(next) => setParams({ cursor: next })}
+            />
           </Show>
         </Boundary>
       </section>

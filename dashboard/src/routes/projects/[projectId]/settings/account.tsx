@@ -1,6 +1,7 @@
 import { createAsync, useAction, useSubmission } from "@solidjs/router";
-import { For, Show } from "solid-js";
-import { FormError } from "~/components/AuthCard";
+import { Show } from "solid-js";
+import { DataTable } from "~/components/DataTable";
+import { Field, FormStatus } from "~/components/Form";
 import {
   changePassword,
   getAuthSessions,
@@ -10,6 +11,7 @@ import {
   updateProfile,
 } from "~/lib/api";
 import { formatDateTime, formatRelative } from "~/lib/format";
+import type { AuthSession } from "~/lib/types";
 
 export default function AccountPage() {
   const me = createAsync(() => getMe());
@@ -32,20 +34,13 @@ export default function AccountPage() {
               void saveProfile(new FormData(event.currentTarget));
             }}
           >
-            <label>
-              <span>Email</span>
+            <Field label="Email">
               <input value={me()?.user.email ?? ""} disabled />
-            </label>
-            <label>
-              <span>Name</span>
+            </Field>
+            <Field label="Name">
               <input name="displayName" value={me()?.user.displayName ?? ""} required maxLength={100} />
-            </label>
-            <FormError result={savingProfile.result} />
-            <Show when={(savingProfile.result as { ok?: boolean } | undefined)?.ok}>
-              <p class="ok-text" role="status">
-                Saved.
-              </p>
-            </Show>
+            </Field>
+            <FormStatus result={savingProfile.result} success="Saved." />
             <button type="submit" class="primary" disabled={savingProfile.pending}>
               Save
             </button>
@@ -62,12 +57,10 @@ export default function AccountPage() {
               if (result.ok) formElement.reset();
             }}
           >
-            <label>
-              <span>Current password</span>
+            <Field label="Current password">
               <input name="currentPassword" type="password" autocomplete="current-password" required />
-            </label>
-            <label>
-              <span>New password</span>
+            </Field>
+            <Field label="New password">
               <input
                 name="newPassword"
                 type="password"
@@ -76,13 +69,11 @@ export default function AccountPage() {
                 maxLength={256}
                 required
               />
-            </label>
-            <FormError result={settingPassword.result} />
-            <Show when={(settingPassword.result as { ok?: boolean } | undefined)?.ok}>
-              <p class="ok-text" role="status">
-                Password changed. Your other sessions were signed out.
-              </p>
-            </Show>
+            </Field>
+            <FormStatus
+              result={settingPassword.result}
+              success="Password changed. Your other sessions were signed out."
+            />
             <button type="submit" disabled={settingPassword.pending}>
               Change password
             </button>
@@ -96,44 +87,37 @@ export default function AccountPage() {
             Sign out everywhere else
           </button>
         </div>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Device</th>
-                <th class="hide-phone">IP</th>
-                <th>Signed in</th>
-                <th>Last active</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              <For each={sessions()?.sessions}>
-                {(session) => (
-                  <tr>
-                    <td class="small">
-                      {session.userAgent ?? "unknown"}
-                      <Show when={session.current}>
-                        {" "}
-                        <span class="badge resolved">this device</span>
-                      </Show>
-                    </td>
-                    <td class="hide-phone">{session.ip ?? "–"}</td>
-                    <td>{formatDateTime(session.createdAt)}</td>
-                    <td>{formatRelative(session.lastSeenAt)}</td>
-                    <td>
-                      <Show when={!session.current}>
-                        <button type="button" class="danger" onClick={() => void revoke(session.id)}>
-                          Sign out
-                        </button>
-                      </Show>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <DataTable<AuthSession>
+          rows={sessions()?.sessions}
+          columns={[
+            {
+              header: "Device",
+              cellClass: "small",
+              cell: (session) => (
+                <>
+                  {session.userAgent ?? "unknown"}
+                  <Show when={session.current}>
+                    {" "}
+                    <span class="badge resolved">this device</span>
+                  </Show>
+                </>
+              ),
+            },
+            { header: "IP", class: "hide-phone", cell: (session) => session.ip ?? "–" },
+            { header: "Signed in", cell: (session) => formatDateTime(session.createdAt) },
+            { header: "Last active", cell: (session) => formatRelative(session.lastSeenAt) },
+            {
+              header: "",
+              cell: (session) => (
+                <Show when={!session.current}>
+                  <button type="button" class="danger" onClick={() => void revoke(session.id)}>
+                    Sign out
+                  </button>
+                </Show>
+              ),
+            },
+          ]}
+        />
       </section>
     </div>
   );

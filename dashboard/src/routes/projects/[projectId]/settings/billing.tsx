@@ -1,6 +1,6 @@
 import { createAsync, revalidate, useAction, useParams, useSearchParams, useSubmission } from "@solidjs/router";
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { FormError } from "~/components/AuthCard";
+import { FormError } from "~/components/Form";
 import { Boundary } from "~/components/states";
 import { getBilling, getOrgs, getProjectContext, openBillingPortal, startCheckout } from "~/lib/api";
 import { formatCount, formatDateTime } from "~/lib/format";

@@ -1,6 +1,6 @@
 import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
-import { FormError } from "~/components/AuthCard";
+import { Field, FormError, FormSuccess } from "~/components/Form";
 import { getProjectContext, renameOrg, updateProject } from "~/lib/api";
 
 export default function ProjectSettings() {
@@ -40,29 +40,22 @@ export default function ProjectSettings() {
                 disabled={!canEdit()}
                 style={{ border: 0, padding: 0, margin: 0, display: "grid", gap: "0.8rem" }}
               >
-                <label>
-                  <span>Name</span>
+                <Field label="Name">
                   <input name="name" value={ctx().project.name} required maxLength={100} />
-                </label>
-                <label>
-                  <span>Slug</span>
+                </Field>
+                <Field label="Slug">
                   <input name="slug" value={ctx().project.slug} required pattern="[a-z0-9][a-z0-9-]*" maxLength={64} />
-                </label>
-                <label>
-                  <span>PII deny list</span>
+                </Field>
+                <Field
+                  label="PII deny list"
+                  hint="Values under these keys are scrubbed at ingest, on top of passwords, tokens, cookies and the like."
+                >
                   <textarea name="piiDenyKeys" rows={4} placeholder="one property key per line">
                     {(ctx().project.piiDenyKeys ?? []).join("\n")}
                   </textarea>
-                  <span class="muted small">
-                    Values under these keys are scrubbed at ingest, on top of passwords, tokens, cookies and the like.
-                  </span>
-                </label>
+                </Field>
                 <FormError result={saving.result} />
-                <Show when={saved()}>
-                  <p class="ok-text" role="status">
-                    Saved.
-                  </p>
-                </Show>
+                <FormSuccess result={{ ok: saved() }}>Saved.</FormSuccess>
                 <Show
                   when={canEdit()}
                   fallback={<p class="muted small">Only editors and owners can change project settings.</p>}
@@ -84,8 +77,7 @@ export default function ProjectSettings() {
                 void saveOrg(ctx().org.id, String(form.get("orgName") ?? ""));
               }}
             >
-              <label>
-                <span>Name</span>
+              <Field label="Name">
                 <input
                   name="orgName"
                   value={ctx().org.name}
@@ -93,7 +85,7 @@ export default function ProjectSettings() {
                   required
                   maxLength={100}
                 />
-              </label>
+              </Field>
               <p class="small muted">Plan: {ctx().org.plan}</p>
               <FormError result={savingOrg.result} />
               <Show when={ctx().role === "OWNER"}>

@@ -1,9 +1,11 @@
 import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
-import { FormError } from "~/components/AuthCard";
+import { createSignal, Show } from "solid-js";
+import { DataTable } from "~/components/DataTable";
+import { Field, FormError } from "~/components/Form";
 import { EmptyState } from "~/components/states";
 import { createKey, getKeys, getProjectContext, revokeKey } from "~/lib/api";
 import { formatDateTime, formatRelative } from "~/lib/format";
+import type { ApiKey } from "~/lib/types";
 
 export default function Keys() {
   const params = useParams<Record<string, string>>();
@@ -40,14 +42,12 @@ export default function Keys() {
               }
             }}
           >
-            <label>
-              <span>Name</span>
+            <Field label="Name">
               <input name="name" required maxLength={100} placeholder="Production web" />
-            </label>
-            <label>
-              <span>Allowed app (optional)</span>
+            </Field>
+            <Field label="Allowed app (optional)">
               <input name="allowedApp" maxLength={64} placeholder="web" />
-            </label>
+            </Field>
             <button class="primary" type="submit" disabled={creating.pending} style={{ "align-self": "end" }}>
               Create key
             </button>
@@ -76,52 +76,41 @@ export default function Keys() {
             </EmptyState>
           }
         >
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Key</th>
-                  <th class="hide-phone">App</th>
-                  <th class="hide-phone">Created</th>
-                  <th>Last used</th>
-                  <th>Status</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                <For each={keys()?.keys}>
-                  {(key) => (
-                    <tr data-testid="key-row" data-key-name={key.name}>
-                      <td>{key.name}</td>
-                      <td class="mono small">{key.preview}</td>
-                      <td class="hide-phone">{key.allowedApp ?? "any"}</td>
-                      <td class="hide-phone">{formatDateTime(key.createdAt)}</td>
-                      <td>{formatRelative(key.lastUsedAt)}</td>
-                      <td>
-                        <span class={`badge ${key.status === "active" ? "resolved" : "unresolved"}`}>{key.status}</span>
-                      </td>
-                      <td>
-                        <Show when={canRevoke() && key.status === "active"}>
-                          <button
-                            type="button"
-                            class="danger"
-                            disabled={revoking.pending}
-                            onClick={() => {
-                              if (confirm(`Revoke "${key.name}"? Apps using it are refused within seconds.`))
-                                void revoke(params.projectId, key.id);
-                            }}
-                          >
-                            Revoke
-                          </button>
-                        </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable<ApiKey>
+            rows={keys()?.keys}
+            rowProps={(key) => ({ "data-testid": "key-row", "data-key-name": key.name })}
+            columns={[
+              { header: "Name", cell: (key) => key.name },
+              { header: "Key", cellClass: "mono small", cell: (key) => key.preview },
+              { header: "App", class: "hide-phone", cell: (key) => key.allowedApp ?? "any" },
+              { header: "Created", class: "hide-phone", cell: (key) => formatDateTime(key.createdAt) },
+              { header: "Last used", cell: (key) => formatRelative(key.lastUsedAt) },
+              {
+                header: "Status",
+                cell: (key) => (
+                  <span class={`badge ${key.status === "active" ? "resolved" : "unresolved"}`}>{key.status}</span>
+                ),
+              },
+              {
+                header: "",
+                cell: (key) => (
+                  <Show when={canRevoke() && key.status === "active"}>
+                    <button
+                      type="button"
+                      class="danger"
+                      disabled={revoking.pending}
+                      onClick={() => {
+                        if (confirm(`Revoke "${key.name}"? Apps using it are refused within seconds.`))
+                          void revoke(params.projectId, key.id);
+                      }}
+                    >
+                      Revoke
+                    </button>
+                  </Show>
+                ),
+              },
+            ]}
+          />
         </Show>
       </section>
     </div>

@@ -1,6 +1,7 @@
 import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
 import { For, Show } from "solid-js";
-import { FormError } from "~/components/AuthCard";
+import { DataTable } from "~/components/DataTable";
+import { Field, FormError, FormSuccess } from "~/components/Form";
 import {
   changeMemberRole,
   createInvite,
@@ -12,7 +13,7 @@ import {
   revokeInvite,
 } from "~/lib/api";
 import { formatDateTime } from "~/lib/format";
-import type { Role } from "~/lib/types";
+import type { Invite, Member, Role } from "~/lib/types";
 
 const ROLES: Role[] = ["OWNER", "EDITOR", "VIEWER"];
 
@@ -42,58 +43,55 @@ export default function Members() {
         <h2>Members</h2>
         <FormError result={roleChange.result} />
         <FormError result={removing.result} />
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Email</th>
-                <th>Role</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              <For each={members()}>
-                {(member) => (
-                  <tr data-testid="member-row">
-                    <td>
-                      {member.displayName}
-                      <Show when={member.userId === me()?.user.id}>
-                        <span class="muted small"> (you)</span>
-                      </Show>
-                    </td>
-                    <td>{member.email}</td>
-                    <td>
-                      <Show when={isOwner()} fallback={<span class="badge">{member.role}</span>}>
-                        <select
-                          aria-label={`Role of ${member.email}`}
-                          value={member.role}
-                          onChange={(event) => void setRole(orgId()!, member.userId, event.currentTarget.value as Role)}
-                        >
-                          <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
-                        </select>
-                      </Show>
-                    </td>
-                    <td>
-                      <Show when={isOwner()}>
-                        <button
-                          type="button"
-                          class="danger"
-                          onClick={() => {
-                            if (confirm(`Remove ${member.email} from the organization?`))
-                              void remove(orgId()!, member.userId);
-                          }}
-                        >
-                          Remove
-                        </button>
-                      </Show>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <DataTable<Member>
+          rows={members()}
+          rowProps={() => ({ "data-testid": "member-row" })}
+          columns={[
+            {
+              header: "Name",
+              cell: (member) => (
+                <>
+                  {member.displayName}
+                  <Show when={member.userId === me()?.user.id}>
+                    <span class="muted small"> (you)</span>
+                  </Show>
+                </>
+              ),
+            },
+            { header: "Email", cell: (member) => member.email },
+            {
+              header: "Role",
+              cell: (member) => (
+                <Show when={isOwner()} fallback={<span class="badge">{member.role}</span>}>
+                  <select
+                    aria-label={`Role of ${member.email}`}
+                    value={member.role}
+                    onChange={(event) => void setRole(orgId()!, member.userId, event.currentTarget.value as Role)}
+                  >
+                    <For each={ROLES}>{(role) => <option value={role}>{role}</option>}</For>
+                  </select>
+                </Show>
+              ),
+            },
+            {
+              header: "",
+              cell: (member) => (
+                <Show when={isOwner()}>
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => {
+                      if (confirm(`Remove ${member.email} from the organization?`))
+                        void remove(orgId()!, member.userId);
+                    }}
+                  >
+                    Remove
+                  </button>
+                </Show>
+              ),
+            },
+          ]}
+        />
         <p class="muted small">
           An organization always keeps at least one owner: the last one cannot be demoted or removed.
         </p>
@@ -115,28 +113,22 @@ export default function Members() {
               if (result.ok) formElement.reset();
             }}
           >
-            <label>
-              <span>Email</span>
+            <Field label="Email">
               <input name="email" type="email" required />
-            </label>
-            <label>
-              <span>Role</span>
+            </Field>
+            <Field label="Role">
               <select name="role">
                 <option value="VIEWER">Viewer — reads everything</option>
                 <option value="EDITOR">Editor — also resolves issues, creates keys</option>
                 <option value="OWNER">Owner — also manages members, keys, billing</option>
               </select>
-            </label>
+            </Field>
             <button class="primary" type="submit" disabled={inviting.pending} style={{ "align-self": "end" }}>
               Send invite
             </button>
           </form>
           <FormError result={inviting.result} />
-          <Show when={(inviting.result as { ok?: boolean } | undefined)?.ok}>
-            <p class="ok-text" role="status">
-              Invitation sent by mail. The link is valid for 7 days.
-            </p>
-          </Show>
+          <FormSuccess result={inviting.result}>Invitation sent by mail. The link is valid for 7 days.</FormSuccess>
           <Show when={devAcceptUrl()}>
             {(link) => (
               <p class="small" data-testid="dev-invite-link">
@@ -152,32 +144,23 @@ export default function Members() {
 
           <h3 style={{ "margin-top": "1rem" }}>Pending invites</h3>
           <Show when={(invites()?.length ?? 0) > 0} fallback={<p class="muted">No pending invites.</p>}>
-            <table>
-              <thead>
-                <tr>
-                  <th>Email</th>
-                  <th>Role</th>
-                  <th>Expires</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                <For each={invites()}>
-                  {(pending) => (
-                    <tr>
-                      <td>{pending.email}</td>
-                      <td>{pending.role}</td>
-                      <td>{formatDateTime(pending.expiresAt)}</td>
-                      <td>
-                        <button type="button" class="danger" onClick={() => void revoke(orgId()!, pending.id)}>
-                          Revoke
-                        </button>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+            <DataTable<Invite>
+              bare
+              rows={invites()}
+              columns={[
+                { header: "Email", cell: (pending) => pending.email },
+                { header: "Role", cell: (pending) => pending.role },
+                { header: "Expires", cell: (pending) => formatDateTime(pending.expiresAt) },
+                {
+                  header: "",
+                  cell: (pending) => (
+                    <button type="button" class="danger" onClick={() => void revoke(orgId()!, pending.id)}>
+                      Revoke
+                    </button>
+                  ),
+                },
+              ]}
+            />
           </Show>
         </section>
       </Show>
