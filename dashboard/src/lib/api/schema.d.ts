@@ -8,7 +8,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness, and with ?deep=1 a database round trip */
+        /** Liveness; with ?deep=1 a database round trip, with &project= that project's meter */
         get: {
             parameters: {
                 query?: {
@@ -30,7 +30,7 @@ export interface paths {
                         "application/json": components["schemas"]["Health"];
                     };
                 };
-                /** @description The database is unreachable */
+                /** @description The database is unreachable, or the project's meter is unreachable or stale */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6617,12 +6617,33 @@ export interface components {
             databaseLatencyMs?: number;
             /** @description With ?project=<id>: that project's ingest buffer (rows not yet in Postgres) */
             meter?: {
+                /**
+                 * @description stale: the oldest buffered row waits longer than 5 minutes
+                 * @enum {string}
+                 */
+                status: "ok" | "stale" | "unreachable";
                 bufferedRows: number;
                 bufferedBytes: number;
+                oldestBufferedAt: string | null;
                 lastFlushAt: string | null;
                 lastFlushError: string | null;
                 consecutiveFlushFailures: number;
+                deadLetters: components["schemas"]["DeadLetters"];
             };
+        };
+        /** @description Rows Postgres refused as data, kept by the project's meter */
+        DeadLetters: {
+            count: number;
+            recent: components["schemas"]["DeadLetterEntry"][];
+        } | null;
+        DeadLetterEntry: {
+            id: number;
+            at: string;
+            error: string;
+            kind: string | null;
+            eventId: string | null;
+            /** @description The refused row as buffered, cut to 4 KB */
+            row: string;
         };
         Me: {
             user: components["schemas"]["User"];
