@@ -2,27 +2,7 @@ import { Client, getClient, type Options, setClient, uuid } from "@telemetry-tra
 import { instrument } from "./instrument.ts";
 import { browserTransport, localStorageQueue } from "./transport.ts";
 
-export {
-  addBreadcrumb,
-  type Breadcrumb,
-  type CaptureContext,
-  Client,
-  captureException,
-  captureMessage,
-  endSession,
-  flush,
-  getClient,
-  identify,
-  type Options,
-  screen,
-  setContext,
-  setTags,
-  shutdown,
-  startSession,
-  trackError,
-  trackEvent,
-  type WireItem,
-} from "@telemetry-tracker/core";
+export * from "@telemetry-tracker/core/public";
 export { browserTransport, localStorageQueue } from "./transport.ts";
 
 export interface BrowserOptions extends Options {

@@ -115,7 +115,7 @@ describe("browser SDK in Chromium", () => {
   });
 
   it("ends the session with a beacon when the page goes away", async () => {
-    const sid = await page.evaluate(() => TT.getClient()?.session?.session_id);
+    const sid = await page.evaluate(() => TT.getClient()?.scope.session?.session_id);
     await page.evaluate(() => TT.trackEvent("last-words"));
     await page.goto("about:blank");
     await receiver.waitFor((items) => items.some((i) => i.type === "session" && i.action === "end"), 10_000);

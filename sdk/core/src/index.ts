@@ -1,38 +1,20 @@
-export { BACKOFF_BASE, BACKOFF_MAX, Client, DEFAULT_HOLD } from "./client.ts";
-export {
-  addBreadcrumb,
-  captureException,
-  captureMessage,
-  endSession,
-  flush,
-  getClient,
-  identify,
-  init,
-  screen,
-  setClient,
-  setContext,
-  setTags,
-  shutdown,
-  startSession,
-  trackError,
-  trackEvent,
-} from "./hub.ts";
+export { init, setClient } from "./hub.ts";
 export { normalize } from "./normalize.ts";
+export * from "./public.ts";
+export { Queue, type QueueEntry } from "./queue.ts";
+export { Scope, type SessionState, type SessionStatus } from "./scope.ts";
+export { BACKOFF_BASE, BACKOFF_MAX, DEFAULT_HOLD, SendPolicy, type Verdict } from "./send-policy.ts";
 export { type Frame, parseStack } from "./stack.ts";
 export { fetchTransport, parseRetryAfter } from "./transport.ts";
 export type {
-  Breadcrumb,
-  CaptureContext,
   Category,
   ClientOptions,
   Level,
-  Options,
   QueueStorage,
   Stats,
   Transport,
   TransportRequest,
   TransportResponse,
-  WireItem,
 } from "./types.ts";
 export { uuid } from "./uuid.ts";
 export const VERSION = "0.1.0";

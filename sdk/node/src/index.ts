@@ -1,26 +1,6 @@
 import { Client, captureException, fetchTransport, getClient, type Options, setClient } from "@telemetry-tracker/core";
 
-export {
-  addBreadcrumb,
-  type Breadcrumb,
-  type CaptureContext,
-  Client,
-  captureException,
-  captureMessage,
-  endSession,
-  flush,
-  getClient,
-  identify,
-  type Options,
-  screen,
-  setContext,
-  setTags,
-  shutdown,
-  startSession,
-  trackError,
-  trackEvent,
-  type WireItem,
-} from "@telemetry-tracker/core";
+export * from "@telemetry-tracker/core/public";
 export { errorHandler, requestHandler } from "./middleware.ts";
 
 export interface NodeOptions extends Options {

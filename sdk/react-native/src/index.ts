@@ -1,27 +1,7 @@
 import { Client, fetchTransport, getClient, type Options, setClient } from "@telemetry-tracker/core";
 import { AppState, type AppStateStatus, Platform } from "react-native";
 
-export {
-  addBreadcrumb,
-  type Breadcrumb,
-  type CaptureContext,
-  Client,
-  captureException,
-  captureMessage,
-  endSession,
-  flush,
-  getClient,
-  identify,
-  type Options,
-  screen,
-  setContext,
-  setTags,
-  shutdown,
-  startSession,
-  trackError,
-  trackEvent,
-  type WireItem,
-} from "@telemetry-tracker/core";
+export * from "@telemetry-tracker/core/public";
 
 export interface ReactNativeOptions extends Options {
   /** Wrap the global `ErrorUtils` handler. Default true. */

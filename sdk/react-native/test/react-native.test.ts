@@ -84,18 +84,18 @@ describe("app-state sessions", () => {
   it("flushes on background; a long absence starts a new session, a short one does not", async () => {
     vi.useFakeTimers();
     start();
-    const first = getClient()?.session?.session_id;
+    const first = getClient()?.scope.session?.session_id;
     getClient()?.trackEvent("before-background");
     AppState.emit("background");
     await vi.advanceTimersByTimeAsync(0);
     expect(sent.map((i) => i.name ?? i.action)).toEqual(["start", "before-background"]);
     await vi.advanceTimersByTimeAsync(5_000);
     AppState.emit("active");
-    expect(getClient()?.session?.session_id).toBe(first);
+    expect(getClient()?.scope.session?.session_id).toBe(first);
     AppState.emit("background");
     await vi.advanceTimersByTimeAsync(31_000);
     AppState.emit("active");
-    const second = getClient()?.session?.session_id;
+    const second = getClient()?.scope.session?.session_id;
     expect(second).not.toBe(first);
     await getClient()?.flush();
     const sessions = sent.filter((i) => i.type === "session").map((i) => [i.action, i.session_id]);

@@ -1,0 +1,107 @@
+import { normalize } from "./normalize.ts";
+import type { Breadcrumb, Category, ClientOptions, WireItem } from "./types.ts";
+import { uuid } from "./uuid.ts";
+
+export type SessionStatus = "ok" | "errored" | "crashed" | "abnormal";
+
+/** The session in progress, in the fields `POST /ingest/session` takes. */
+export interface SessionState {
+  session_id: string;
+  started_at: string;
+  ended_at?: string;
+  status: SessionStatus;
+}
+
+const isoNow = () => new Date().toISOString();
+
+/**
+ * Who and where an item comes from: user, anonymous id, tags, named contexts, the last
+ * breadcrumbs and the session in progress. It only builds items in the ingest contract's wire
+ * format; whether they are kept and how they travel is the client's business.
+ */
+export class Scope {
+  userId?: string;
+  readonly anonymousId: string;
+  session?: SessionState;
+  readonly tags: Record<string, string> = {};
+  readonly contexts: Record<string, unknown> = {};
+  readonly breadcrumbs: Breadcrumb[] = [];
+  private readonly options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.anonymousId = options.anonymousId || uuid();
+  }
+
+  /** Keeps the newest `maxBreadcrumbs` (default 30, at most 100). */
+  addBreadcrumb(crumb: Breadcrumb): void {
+    const kept = this.breadcrumbs;
+    kept.push(normalize({ timestamp: isoNow(), ...crumb }) as Breadcrumb);
+    const max = Math.min(this.options.maxBreadcrumbs ?? 30, 100);
+    if (kept.length > max) kept.splice(0, kept.length - max);
+  }
+
+  /** An event or error item with the fields every item carries. */
+  item(type: Category, fields: Record<string, unknown>): WireItem {
+    const options = this.options;
+    return {
+      type,
+      event_id: uuid(),
+      timestamp: isoNow(),
+      app: options.app,
+      platform: options.platform,
+      environment: options.environment,
+      release: options.release,
+      user_id: this.userId,
+      anonymous_id: this.anonymousId,
+      session_id: this.session?.session_id,
+      url: options.url?.(),
+      sdk: options.sdk,
+      ...fields,
+    };
+  }
+
+  /** Opens a new session and answers its `start` item. */
+  startSession(): WireItem {
+    this.session = { session_id: uuid(), started_at: isoNow(), status: "ok" };
+    return this.sessionItem("start");
+  }
+
+  /** Closes the session in progress and answers its `end` item (none without a session). */
+  endSession(status?: SessionStatus): WireItem | undefined {
+    const session = this.session;
+    if (!session) return undefined;
+    if (status) session.status = status;
+    session.ended_at = isoNow();
+    const item = this.sessionItem("end");
+    this.session = undefined;
+    return item;
+  }
+
+  /**
+   * An error worsens the session's status (never back from `crashed`); answers the `update` item
+   * when the status changed.
+   */
+  markSession(status: "errored" | "crashed"): WireItem | undefined {
+    const session = this.session;
+    if (!session || session.status === status || session.status === "crashed") return undefined;
+    session.status = status;
+    return this.sessionItem("update");
+  }
+
+  private sessionItem(action: "start" | "update" | "end"): WireItem {
+    const options = this.options;
+    return {
+      type: "session",
+      event_id: uuid(),
+      ...this.session,
+      app: options.app,
+      action,
+      release: options.release,
+      environment: options.environment,
+      user_id: this.userId,
+      anonymous_id: this.anonymousId,
+      ...options.device,
+    } as WireItem;
+  }
+}
