@@ -1,7 +1,10 @@
 /**
  * `npm run bench:ingest`: ingest throughput and latency on loopback, against a no-op route of the
- * same Worker in the same run, plus the flush path's write rate against COPY into the same table.
- * Uses DATABASE_URL's server (default: the machine's PostgreSQL) with a scratch database.
+ * same Worker and against the seed system's design (Postgres on every request: key lookup, usage
+ * check-and-increment and insert in one transaction; a bench-only route) in the same run on the same
+ * Postgres; then both with Postgres down; then the flush path's write rate against COPY into the same
+ * table. Prints one met/MISS line per target. Uses DATABASE_URL's server (default: the machine's
+ * PostgreSQL) with a scratch database.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -9,46 +12,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { neonConfig } from "@neondatabase/serverless";
-import autocannon from "autocannon";
-import pg from "pg";
 import { WebSocket } from "ws";
-import { startLocalStack } from "../db/local/stack.ts";
 import { createDatabase } from "../db/src/client.ts";
 import type { EventRow } from "../worker/src/meter/buffered-row.ts";
 import { writeBatch } from "../worker/src/meter/flush.ts";
+import {
+  countStored,
+  createBenchProject,
+  ingestHeaders,
+  type LoadResult,
+  type LoadSpec,
+  load,
+  median,
+  StageTimings,
+  startBenchStack,
+  waitForDrain,
+} from "./stack.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
-// Rounds interleave the three loads, so a burst of other work on this shared machine hits one
-// round, not one route; figures are medians over rounds, and ratios are taken within a round.
+// Rounds interleave the loads, so a burst of other work on this shared machine hits one round, not
+// one route; figures are medians over rounds, and ratios are taken within a round.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const OUTAGE_S = Number(process.env.BENCH_OUTAGE_DURATION ?? 4);
 const FLUSH_ROWS = Number(process.env.BENCH_FLUSH_ROWS ?? 20_000);
 const FLUSH_BATCH = 1_000;
-const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-interface LoadResult {
-  name: string;
-  requestsPerSecond: number;
-  eventsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(name: string, options: autocannon.Options, eventsPerRequest: number): Promise<LoadResult> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
-  return {
-    name,
-    requestsPerSecond: result.requests.average,
-    eventsPerSecond: result.requests.average * eventsPerRequest,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
-}
-
+const BATCH_SIZE = 50;
 function eventRows(count: number): EventRow[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => ({
@@ -71,93 +60,116 @@ function eventRows(count: number): EventRow[] {
   }));
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const LOADS = ["noop", "single", "batch", "seedSingle", "seedBatch"] as const;
+type LoadName = (typeof LOADS)[number];
+type Round = Record<LoadName, LoadResult>;
 
 async function main() {
-  console.log(`starting the stack (scratch database on ${new URL(adminUrl).host}) …`);
-  const stack = await startLocalStack({
-    mode: "scratch",
-    databaseUrl: adminUrl,
-    vars: { LOG_LEVEL: "warn" },
-  });
-  const client = new pg.Client({ connectionString: stack.databaseUrl });
-  await client.connect();
+  const bench = await startBenchStack();
+  const { stack, client } = bench;
+  const proxyControl = (action: "down" | "up") =>
+    fetch(`http://${stack.proxy.url}/__control/${action}`, { method: "POST" }).then((res) => res.text());
   try {
-    // The demo org on BUSINESS, so the per-project rate (500/s) is not what the load measures.
-    await client.query("update organizations set plan = 'BUSINESS' where id = $1", [stack.demo.organizationId]);
-    const headers = { authorization: `Bearer ${stack.demo.apiKey}`, "content-type": "application/json" };
+    // The seed design gets a project and key of its own, so its usage row and events never mix
+    // with what the meter flushes for the demo project.
+    const seedProject = await createBenchProject(bench, "seed-design");
+    const ours = ingestHeaders(stack.demo.apiKey);
+    const seed = ingestHeaders(seedProject.apiKey);
     const single = JSON.stringify({ name: "bench", app: "bench", properties: { plan: "pro" } });
     const batch = JSON.stringify({
-      events: Array.from({ length: 50 }, (_, i) => ({ name: `bench_${i % 5}`, app: "bench", properties: { i } })),
+      events: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+        name: `bench_${i % 5}`,
+        app: "bench",
+        properties: { i },
+      })),
     });
+    const timings = { single: new StageTimings(), batch: new StageTimings() };
+    const specs: Record<LoadName, LoadSpec> = {
+      noop: { name: "no-op (GET /health)", url: `${stack.workerUrl}/health`, eventsPerRequest: 0 },
+      single: {
+        name: "ours: POST /ingest/event",
+        url: `${stack.workerUrl}/ingest/event`,
+        method: "POST",
+        headers: ours,
+        body: single,
+        eventsPerRequest: 1,
+        timings: timings.single,
+      },
+      batch: {
+        name: `ours: POST /ingest/batch ×${BATCH_SIZE}`,
+        url: `${stack.workerUrl}/ingest/batch`,
+        method: "POST",
+        headers: ours,
+        body: batch,
+        eventsPerRequest: BATCH_SIZE,
+        timings: timings.batch,
+      },
+      seedSingle: {
+        name: "seed design: event",
+        url: `${stack.workerUrl}/__bench/seed-design/event`,
+        method: "POST",
+        headers: seed,
+        body: single,
+        eventsPerRequest: 1,
+      },
+      seedBatch: {
+        name: `seed design: batch ×${BATCH_SIZE}`,
+        url: `${stack.workerUrl}/__bench/seed-design/batch`,
+        method: "POST",
+        headers: seed,
+        body: batch,
+        eventsPerRequest: BATCH_SIZE,
+      },
+    };
+    const options = { connections: CONNECTIONS, duration: DURATION_S };
 
-    // Warm-up, so the first measurement does not pay for isolate start and key cache misses.
-    await autocannon({
-      url: `${stack.workerUrl}/ingest/event`,
-      method: "POST",
-      headers,
-      body: single,
-      connections: 2,
-      amount: 50,
-    });
-
-    const rounds: Array<{ noop: LoadResult; single: LoadResult; batch: LoadResult }> = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      rounds.push({
-        noop: await load("no-op (GET /health)", { url: `${stack.workerUrl}/health` }, 0),
-        single: await load(
-          "POST /ingest/event",
-          { url: `${stack.workerUrl}/ingest/event`, method: "POST", headers, body: single },
-          1,
-        ),
-        batch: await load(
-          "POST /ingest/batch ×50",
-          { url: `${stack.workerUrl}/ingest/batch`, method: "POST", headers, body: batch },
-          50,
-        ),
-      });
+    // Warm-up, so the first measurement pays for neither isolate start nor key cache misses.
+    for (const name of ["single", "seedSingle"] as const) {
+      await load({ ...specs[name], timings: undefined }, { connections: 2, duration: 1 });
     }
-    const summarize = (pick: (r: (typeof rounds)[number]) => LoadResult): LoadResult & { ratioToNoop: number } => {
-      const results = rounds.map(pick);
+
+    const rounds: Round[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const results = {} as Round;
+      for (const name of LOADS) results[name] = await load(specs[name], options);
+      rounds.push(results);
+      console.log(
+        `round ${round + 1}/${ROUNDS}: ${LOADS.map((name) => `${name} ${results[name].requestsPerSecond.toFixed(0)}`).join(", ")} req/s`,
+      );
+    }
+    const withinRound = (ratio: (r: Round) => number) => median(rounds.map(ratio));
+    const summarize = (name: LoadName) => {
+      const results = rounds.map((r) => r[name]);
       return {
         name: results[0].name,
         requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
         eventsPerSecond: median(results.map((r) => r.eventsPerSecond)),
         p50Ms: median(results.map((r) => r.p50Ms)),
         p99Ms: median(results.map((r) => r.p99Ms)),
+        ok: results.reduce((sum, r) => sum + r.ok, 0),
         non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
         errors: results.reduce((sum, r) => sum + r.errors, 0),
-        ratioToNoop: median(rounds.map((r) => pick(r).requestsPerSecond / r.noop.requestsPerSecond)),
+        ratioToNoop: withinRound((r) => r[name].requestsPerSecond / r.noop.requestsPerSecond),
       };
     };
-    const noop = summarize((r) => r.noop);
-    const ingestSingle = summarize((r) => r.single);
-    const ingestBatch = summarize((r) => r.batch);
+    const summary = Object.fromEntries(LOADS.map((name) => [name, summarize(name)])) as Record<
+      LoadName,
+      ReturnType<typeof summarize>
+    >;
 
-    // Every accepted row must reach Postgres: wait for the meter to drain, then count.
-    let drained = false;
-    for (let waited = 0; waited < 300_000; waited += 1000) {
-      const health = (await (
-        await fetch(`${stack.workerUrl}/health?deep=1&project=${stack.demo.projectId}`)
-      ).json()) as {
-        meter?: { bufferedRows: number };
-      };
-      if (health.meter?.bufferedRows === 0) {
-        drained = true;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    const stored = Number(
-      (await client.query("select count(*) from events where project_id = $1", [stack.demo.projectId])).rows[0].count,
-    );
-    const units = Number(
-      (
-        await client.query("select coalesce(sum(units), 0) as u from usage_monthly where project_id = $1", [
-          stack.demo.projectId,
-        ])
-      ).rows[0].u,
-    );
+    // Postgres down (the proxy cuts every connection and refuses new ones): ours keeps answering
+    // 202 from the meter's buffer; the seed design has nowhere to write.
+    await proxyControl("down");
+    const outage = {
+      ours: await load(specs.single, { connections: CONNECTIONS, duration: OUTAGE_S }),
+      seed: await load(specs.seedSingle, { connections: CONNECTIONS, duration: OUTAGE_S }),
+    };
+    await proxyControl("up");
+
+    // Every unit the meter accepted, during the outage too, must reach Postgres.
+    const drained = await waitForDrain(stack.workerUrl, stack.demo.projectId);
+    const delivered = await countStored(client, stack.demo.projectId);
+    const seedStored = await countStored(client, seedProject.id);
 
     // Flush path: the meter's writeBatch through the Neon driver and the same WebSocket proxy.
     neonConfig.webSocketConstructor = WebSocket;
@@ -225,38 +237,85 @@ async function main() {
 
     const flushRowsPerSecond = FLUSH_ROWS / flushSeconds;
     const copyRowsPerSecond = FLUSH_ROWS / copySeconds;
+    const oursFailed = outage.ours.non2xx + outage.ours.errors;
+    const seedFailed = outage.seed.non2xx + outage.seed.errors;
+    const targets = [
+      {
+        name: "single event ÷ no-op",
+        value: summary.single.ratioToNoop,
+        target: "≥ 0.6",
+        met: summary.single.ratioToNoop >= 0.6,
+      },
+      {
+        name: "single event: ours ÷ seed design",
+        value: withinRound((r) => r.single.requestsPerSecond / r.seedSingle.requestsPerSecond),
+        target: "≥ 3",
+        met: withinRound((r) => r.single.requestsPerSecond / r.seedSingle.requestsPerSecond) >= 3,
+      },
+      {
+        name: `batch ×${BATCH_SIZE} events/s ÷ single events/s`,
+        value: withinRound((r) => r.batch.eventsPerSecond / r.single.eventsPerSecond),
+        target: "≥ 20",
+        met: withinRound((r) => r.batch.eventsPerSecond / r.single.eventsPerSecond) >= 20,
+      },
+      {
+        name: "flush rows/s ÷ COPY",
+        value: flushRowsPerSecond / copyRowsPerSecond,
+        target: "≥ 0.3",
+        met: flushRowsPerSecond / copyRowsPerSecond >= 0.3,
+      },
+      {
+        name: `Postgres down: ours ${outage.ours.ok} × 202 and ${oursFailed} failed; seed design ${outage.seed.ok} × 2xx and ${seedFailed} failed`,
+        value: oursFailed,
+        target: "ours 0 failed, seed design all failed",
+        met: oursFailed === 0 && outage.ours.ok > 0 && outage.seed.ok === 0 && seedFailed > 0,
+      },
+      {
+        name: `delivery: ${delivered.units} units accepted, ${delivered.rows} rows in Postgres`,
+        value: delivered.units - delivered.rows,
+        target: "all landed",
+        met: drained && delivered.units === delivered.rows,
+      },
+      {
+        name: "non-2xx answers under load",
+        value: LOADS.reduce((sum, name) => sum + summary[name].non2xx + summary[name].errors, 0),
+        target: "= 0",
+        met: LOADS.every((name) => summary[name].non2xx + summary[name].errors === 0),
+      },
+    ];
     const report = {
       at: new Date().toISOString(),
       settings: {
         rounds: ROUNDS,
         durationSeconds: DURATION_S,
         connections: CONNECTIONS,
+        outageSeconds: OUTAGE_S,
         flushRows: FLUSH_ROWS,
         flushBatch: FLUSH_BATCH,
       },
-      load: [noop, ingestSingle, ingestBatch],
+      load: summary,
+      ratios: {
+        singleVsNoop: summary.single.ratioToNoop,
+        singleVsSeedDesign: withinRound((r) => r.single.requestsPerSecond / r.seedSingle.requestsPerSecond),
+        batchVsSeedDesign: withinRound((r) => r.batch.eventsPerSecond / r.seedBatch.eventsPerSecond),
+        batchVsSingleEvents: withinRound((r) => r.batch.eventsPerSecond / r.single.eventsPerSecond),
+      },
+      stages: { single: timings.single.means(), batch: timings.batch.means() },
       rounds,
-      delivery: { drained, unitsAccepted: units, rowsStored: stored, allLanded: stored === units },
+      outage,
+      delivery: { drained, ...delivered, seedDesign: seedStored },
       flush: {
         rowsPerSecond: flushRowsPerSecond,
         medianBatchMs: median(batchTimes),
         copyRowsPerSecond,
         ratioToCopy: flushRowsPerSecond / copyRowsPerSecond,
       },
-      targets: {
-        singleVsNoop: { value: ingestSingle.ratioToNoop, target: 0.5 },
-        batchVsSingleEvents: {
-          value: median(rounds.map((r) => r.batch.eventsPerSecond / r.single.eventsPerSecond)),
-          target: 20,
-        },
-        flushVsCopy: { value: flushRowsPerSecond / copyRowsPerSecond, target: 0.3 },
-        non2xx: { value: noop.non2xx + ingestSingle.non2xx + ingestBatch.non2xx, target: 0 },
-      },
+      targets,
     };
 
     console.log(`\nload (loopback, load generator on the same cores; medians of ${ROUNDS} rounds × ${DURATION_S} s)`);
     console.table(
-      report.load.map((r) => ({
+      LOADS.map((name) => summary[name]).map((r) => ({
         route: r.name,
         "req/s": r.requestsPerSecond.toFixed(0),
         "events/s": r.eventsPerSecond.toFixed(0),
@@ -268,16 +327,17 @@ async function main() {
       })),
     );
     console.log(
-      `delivery: ${units} units accepted, ${stored} rows in Postgres ${drained ? "after the drain" : "(NOT drained after 5 min)"}`,
+      `ours ÷ seed design (within-round medians): single events ${report.ratios.singleVsSeedDesign.toFixed(2)}×, batches ×${BATCH_SIZE} ${report.ratios.batchVsSeedDesign.toFixed(2)}×`,
     );
+    console.log(timings.single.line("stages /ingest/event"));
+    console.log(timings.batch.line(`stages /ingest/batch ×${BATCH_SIZE}`));
     console.log(
-      `flush: ${flushRowsPerSecond.toFixed(0)} rows/s (median ${median(batchTimes).toFixed(1)} ms per ${FLUSH_BATCH}-row batch) vs COPY ${copyRowsPerSecond.toFixed(0)} rows/s → ${(report.flush.ratioToCopy * 100).toFixed(0)}%`,
+      `flush: ${flushRowsPerSecond.toFixed(0)} rows/s (median ${median(batchTimes).toFixed(1)} ms per ${FLUSH_BATCH}-row batch) vs COPY ${copyRowsPerSecond.toFixed(0)} rows/s`,
     );
     console.log("\ntargets");
-    for (const [name, { value, target }] of Object.entries(report.targets)) {
-      const met = name === "non2xx" ? value <= target : value >= target;
+    for (const { name, value, target, met } of targets) {
       console.log(
-        `  ${met ? "met " : "MISS"} ${name}: ${value.toFixed(2)} (target ${name === "non2xx" ? "=" : "≥"} ${target})`,
+        `  ${met ? "met " : "MISS"} ${name}: ${Number.isInteger(value) ? value : value.toFixed(2)} (target ${target})`,
       );
     }
     const dir = fileURLToPath(new URL("./results/", import.meta.url));
@@ -286,8 +346,8 @@ async function main() {
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwritten to ${file}`);
   } finally {
-    await client.end();
-    await stack.stop();
+    await proxyControl("up").catch(() => {});
+    await bench.stop();
   }
 }
 

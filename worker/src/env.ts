@@ -21,6 +21,10 @@ export interface Secrets {
   MAIL_API_URL?: string;
   MAIL_API_KEY?: string;
   MAIL_FROM?: string;
+  /** Benchmark stack only (bench/*): mounts /__bench/* routes. Never set in production. */
+  BENCH_ROUTES?: string;
+  /** Benchmark stack only: per-stage Server-Timing header on /ingest/*. Never set in production. */
+  SERVER_TIMING?: string;
 }
 
 declare global {

@@ -1,6 +1,7 @@
 import { createDatabase } from "@telemetry-tracker/db";
 import { createApp } from "./app.ts";
 import { csrfGuard } from "./auth/csrf.ts";
+import { registerBenchRoutes } from "./bench/routes.ts";
 import { type Bindings, databaseOptions } from "./env.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
@@ -38,6 +39,8 @@ registerOverview(app);
 registerIssues(app);
 registerEvents(app);
 registerSessions(app);
+// Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
+registerBenchRoutes(app);
 registerIngest(app);
 // Stripe signs its webhooks; no cookie, no CSRF guard (outside /api/*).
 registerWebhooks(app);

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { endTime, startTime } from "hono/timing";
 import type { ZodType } from "zod";
 import { authenticateApiKey } from "../auth/api-keys.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
@@ -86,8 +87,16 @@ export function registerIngest(app: App): void {
 
   for (const kind of ["event", "error", "session", "batch"] as const) {
     app.post(`/ingest/${kind}`, async (c) => {
+      // startTime/endTime are no-ops unless the bench stack turns Server-Timing on (bench/routes.ts).
+      startTime(c, "auth");
       const key = await authenticateApiKey(c.env, c.var.services.db, c.req.raw);
-      const items = parseItems(kind, await readJsonBody(c.req.raw));
+      endTime(c, "auth");
+      startTime(c, "body");
+      const body = await readJsonBody(c.req.raw);
+      endTime(c, "body");
+      startTime(c, "validate");
+      const items = parseItems(kind, body);
+      endTime(c, "validate");
       const result = await admit(c, key, items);
       return c.json({ accepted: result.accepted, quota: result.quota }, 202, quotaHeaders(result.quota));
     });
