@@ -97,7 +97,9 @@ export function registerIngest(app: App): void {
       startTime(c, "validate");
       const items = parseItems(kind, body);
       endTime(c, "validate");
+      startTime(c, "admit");
       const result = await admit(c, key, items);
+      endTime(c, "admit");
       return c.json({ accepted: result.accepted, quota: result.quota }, 202, quotaHeaders(result.quota));
     });
   }
