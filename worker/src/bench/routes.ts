@@ -10,14 +10,17 @@ import {
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { timing } from "hono/timing";
-import { extractApiKey, type KeyRecord } from "../auth/api-keys.ts";
+import { extractApiKey } from "../auth/api-keys.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { readJsonBody } from "../ingest/body.ts";
-import { type EventRow, toBufferedRows } from "../ingest/rows.ts";
+import { normalizeJsonText } from "../ingest/normalize.ts";
+import { toBufferedRows } from "../ingest/rows.ts";
 import { type BatchItem, batchSchema, eventSchema } from "../ingest/schemas.ts";
-import { meterFor } from "../meter/client.ts";
-import { prepareAdmission, utcMonth } from "../meter/project-meter.ts";
+import type { EventRow } from "../meter/buffered-row.ts";
+import { meterClient } from "../meter/client.ts";
+import { utcMonth } from "../meter/project-meter.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 
 /**
@@ -95,7 +98,7 @@ async function seedDesignIngest(c: Context<AppEnv>, kind: "event" | "batch"): Pr
     piiDenyKeys: row.project.piiDenyKeys,
   };
   const rows = (await toBufferedRows(
-    items.map((item) => ({ ...item, type: "event" }) as BatchItem),
+    normalizeJsonText(items.map((item) => ({ ...item, type: "event" }) as BatchItem)),
     key,
   )) as EventRow[];
   const limit = PLAN_LIMITS[key.plan].monthlyUnits;
@@ -161,14 +164,14 @@ async function meterCeiling(c: Context<AppEnv>): Promise<Response> {
     ),
     key,
   );
-  const meter = meterFor(c.env, input.projectId);
+  const meter = meterClient(c.env, c.var.services.logger);
   const counts = { admits: 0, accepted: 0, refused: {} as Record<string, number> };
   const started = Date.now();
   const deadline = started + input.durationMs;
   const worker = async () => {
     while (Date.now() < deadline) {
       const rows = template.map((row) => ({ ...row, event_id: crypto.randomUUID() }));
-      const result = await meter.admit(prepareAdmission(rows, key));
+      const result = await meter.admit(key, rows);
       counts.admits++;
       if (result.ok) counts.accepted += result.accepted;
       else counts.refused[result.code] = (counts.refused[result.code] ?? 0) + 1;
