@@ -9,7 +9,7 @@ export interface ScratchDatabase {
 
 /**
  * A throwaway, empty database for one test or benchmark run: a fresh database on the server at
- * `adminUrl` (CI uses the machine's PostgreSQL), or an in-memory embedded Postgres on `port`.
+ * `adminUrl` (CI uses the machine's PostgreSQL), or an embedded Postgres on `port` in a temporary directory.
  */
 export async function createScratchDatabase(options: {
   adminUrl?: string;

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { generateApiKey, hashPassword, parseApiKey, randomHex, sha256Hex, verifyPassword } from "../src/credentials.ts";
 import { apiKeys, memberships, organizations, projects, users } from "../src/schema/index.ts";
+import { DATA_DIR } from "./data-dir.ts";
 
-export const DEMO_FILE = fileURLToPath(new URL("../../.data/demo.json", import.meta.url));
+export const DEMO_FILE = join(DATA_DIR, "demo.json");
 
 // Fixed ids make the seed idempotent: a second run finds the same rows instead of adding more.
 const DEMO_ORG_ID = "00000000-0000-4000-8000-00000000d001";

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DATA_DIR } from "./data-dir.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 import { migrateDatabase } from "./migrate.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
@@ -17,11 +18,13 @@ export interface LocalStackOptions {
   /**
    * `persistent` (npm run dev): the embedded Postgres keeps its data under `.data/`, or DATABASE_URL
    * is used as it is. `scratch` (tests, benchmarks): a fresh database for this run only — a new
-   * database on the DATABASE_URL server, or an in-memory embedded Postgres.
+   * database on the DATABASE_URL server, or an embedded Postgres in a temporary directory.
    */
   mode: "persistent" | "scratch";
   databaseUrl?: string;
   workerPort?: number;
+  /** Where the dashboard runs, for the Worker's CSRF origin check; default port 3000. */
+  dashboardPort?: number;
   /** Extra `--var` values for the Worker (e.g. FLUSH_DELAY_MS). */
   vars?: Record<string, string>;
   /** Where wrangler keeps local KV and Durable Object state. */
@@ -40,11 +43,14 @@ export interface LocalStack {
   stop: () => Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+/** A free loopback port: `preferred` when it is free, else any. */
+export async function freePort(preferred = 0): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      preferred && error.code === "EADDRINUSE" ? resolve(freePort()) : reject(error),
+    );
+    server.listen(preferred, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
@@ -112,9 +118,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } else if (options.databaseUrl) {
       databaseUrl = options.databaseUrl;
     } else {
-      const dataDir = `${ROOT}.data/pglite`;
-      mkdirSync(dataDir, { recursive: true });
-      const embedded = await startEmbeddedPostgres({ dataDir, port: options.embeddedPostgresPort ?? 54329 });
+      const dataDir = join(DATA_DIR, "postgres");
+      // 54329 when free, so psql finds it at the same place; another checkout's stack may hold it.
+      const port = options.embeddedPostgresPort ?? (await freePort(54329));
+      const embedded = await startEmbeddedPostgres({ dataDir, port });
       cleanups.push(embedded.stop);
       databaseUrl = embedded.url;
     }
@@ -127,17 +134,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const workerPort = options.workerPort ?? (await freePort());
     // A scratch stack gets scratch Durable Object and KV state too: the demo project's id is fixed,
     // so sharing `.data/wrangler` would carry a meter's usage and buffer over from another run.
-    let persistTo = options.persistTo ?? `${ROOT}.data/wrangler`;
+    let persistTo = options.persistTo ?? join(DATA_DIR, "wrangler");
     if (options.mode === "scratch" && !options.persistTo) {
       persistTo = mkdtempSync(join(tmpdir(), "tt-wrangler-"));
       cleanups.push(async () => rmSync(persistTo, { recursive: true, force: true }));
     }
+    const dashboardPort = options.dashboardPort ?? 3000;
     const vars = {
       APP_ENV: "development",
       DATABASE_URL: databaseUrl,
       DB_WS_PROXY: proxy.url,
       ALLOW_REGISTRATION: "true",
-      DASHBOARD_ORIGINS: "http://localhost:3000,http://127.0.0.1:3000",
+      DASHBOARD_ORIGINS: `http://localhost:${dashboardPort},http://127.0.0.1:${dashboardPort}`,
       SESSION_SECRET: "dev-only-session-secret-change-me",
       ...options.vars,
     };

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { DATA_DIR } from "../../db/local/data-dir.ts";
 import { DEMO_FILE, writeDemoFile } from "../../db/local/seed.ts";
 import { startLocalStack, stopProcessGroup } from "../../db/local/stack.ts";
 
@@ -11,11 +12,14 @@ let stopping = false;
 const WORKER_PORT = Number(process.env.WORKER_PORT ?? 8787);
 const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 3000);
 
-console.log(process.env.DATABASE_URL ? "Using DATABASE_URL" : "Starting the embedded Postgres (data in .data/pglite)");
+console.log(
+  process.env.DATABASE_URL ? "Using DATABASE_URL" : `Starting the embedded Postgres (data in ${DATA_DIR}/postgres)`,
+);
 const stack = await startLocalStack({
   mode: "persistent",
   databaseUrl: process.env.DATABASE_URL,
   workerPort: WORKER_PORT,
+  dashboardPort: DASHBOARD_PORT,
   inheritOutput: true,
 });
 

@@ -1,8 +1,8 @@
 /**
  * Where the Worker tests' Postgres lives. With DATABASE_URL set (CI: the machine's PostgreSQL), a
- * fresh database is created on that server for this run; without it, an in-memory embedded
- * Postgres is started. Values are kept in process.env so the config and the global setup (same
- * process, different module instances) agree.
+ * fresh database is created on that server for this run; without it, an embedded Postgres is
+ * started in a temporary directory. Values are kept in process.env so the config and the global
+ * setup (same process, different module instances) agree.
  */
 export interface TestDatabaseSettings {
   /** The server's URL to create/drop the test database through, or undefined for embedded. */
