@@ -2,9 +2,9 @@ import { existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { freePort, type LocalStack, startLocalStack } from "../../db/local/stack.ts";
+import { ensureChromium } from "../../tools/chromium.ts";
 import { type PagesDev, startPagesDev } from "./pages.ts";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const DASHBOARD_DIR = fileURLToPath(new URL("../", import.meta.url));
 
 export interface TestEnv {
@@ -25,11 +25,7 @@ declare module "vitest" {
  * the way Cloudflare Pages runs it (workerd), with API_URL pointing at the Worker.
  */
 export default async function setup(project: TestProject) {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `\n\n  *** No Chromium at ${CHROMIUM}: the dashboard's browser tests cannot run. ***\n  Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).\n`,
-    );
-  }
+  ensureChromium(); // installs it first when missing and allowed, else fails with what to install
   if (!existsSync(`${DASHBOARD_DIR}dist/_worker.js/index.js`)) {
     throw new Error("No production build in dashboard/dist: run `npm run build -w dashboard` first (npm test does).");
   }

@@ -2,25 +2,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { CHROMIUM, type TestEnv } from "./global-setup.ts";
+import { CHROMIUM_FLAGS, ensureChromium } from "../../tools/chromium.ts";
+import type { TestEnv } from "./global-setup.ts";
 
 export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/dashboard/", import.meta.url));
 
 export async function launchBrowser(): Promise<Browser> {
   // launch() starts from a fresh, empty profile every time.
   return await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: ensureChromium(),
     headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_FLAGS,
   });
 }
 

@@ -1,22 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { type BrowserContext, chromium } from "playwright-core";
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM_FLAGS, ensureChromium } from "../../../tools/chromium.ts";
 
 /** The SDK as the page gets it: one IIFE exposing the browser entry as `window.TT`. */
 export async function bundleSdk(): Promise<string> {
@@ -57,16 +46,17 @@ export async function startSite(sdk: string): Promise<{ url: string; stop: () =>
   };
 }
 
-/** The machine's Chromium with an empty profile. Missing Chromium is an error, never a skip. */
+/**
+ * The machine's Chromium (installed first when missing, see tools/chromium.ts) with an empty profile.
+ * Missing Chromium is an error, never a skip.
+ */
 export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  }
+  const executablePath = ensureChromium();
   const profile = mkdtempSync(join(tmpdir(), "tt-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
   });
   return {
     context,
