@@ -1,12 +1,14 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
+import { DataTable } from "~/components/DataTable";
 import { Kpi } from "~/components/Kpi";
 import { Boundary, EmptyState } from "~/components/states";
 import { getOverview } from "~/lib/api";
 import { useViewFilters } from "~/lib/filters";
 import { formatCount, formatDuration, formatRelative } from "~/lib/format";
+import type { IssueSummary, Overview as OverviewData, SessionSummary } from "~/lib/types";
 
 export default function Overview() {
   const params = useParams<Record<string, string>>();
@@ -91,27 +93,22 @@ export default function Overview() {
                     <A href={withFilters(`${base()}/issues`)}>All issues</A>
                   </div>
                   <Show when={data().topIssues.length > 0} fallback={<p class="muted">No errors in this range.</p>}>
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>Issue</th>
-                          <th class="num">Count</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={data().topIssues}>
-                          {(issue) => (
-                            <tr>
-                              <td>
-                                <A href={withFilters(`${base()}/issues/${issue.id}`)}>{issue.title}</A>
-                                <div class="muted small">last seen {formatRelative(issue.lastSeen)}</div>
-                              </td>
-                              <td class="num">{formatCount(issue.occurrences)}</td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
+                    <DataTable<IssueSummary>
+                      bare
+                      rows={data().topIssues}
+                      columns={[
+                        {
+                          header: "Issue",
+                          cell: (issue) => (
+                            <>
+                              <A href={withFilters(`${base()}/issues/${issue.id}`)}>{issue.title}</A>
+                              <div class="muted small">last seen {formatRelative(issue.lastSeen)}</div>
+                            </>
+                          ),
+                        },
+                        { header: "Count", class: "num", cell: (issue) => formatCount(issue.occurrences) },
+                      ]}
+                    />
                   </Show>
                 </section>
                 <section class="card">
@@ -120,26 +117,19 @@ export default function Overview() {
                     <A href={withFilters(`${base()}/events`)}>All events</A>
                   </div>
                   <Show when={data().topEvents.length > 0} fallback={<p class="muted">No events in this range.</p>}>
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>Event</th>
-                          <th class="num">Count</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={data().topEvents}>
-                          {(event) => (
-                            <tr>
-                              <td>
-                                <A href={withFilters(`${base()}/events`, { name: event.name })}>{event.name}</A>
-                              </td>
-                              <td class="num">{formatCount(event.count)}</td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
+                    <DataTable<OverviewData["topEvents"][number]>
+                      bare
+                      rows={data().topEvents}
+                      columns={[
+                        {
+                          header: "Event",
+                          cell: (event) => (
+                            <A href={withFilters(`${base()}/events`, { name: event.name })}>{event.name}</A>
+                          ),
+                        },
+                        { header: "Count", class: "num", cell: (event) => formatCount(event.count) },
+                      ]}
+                    />
                   </Show>
                 </section>
               </div>
@@ -152,36 +142,23 @@ export default function Overview() {
                   when={data().recentSessions.length > 0}
                   fallback={<p class="muted">No sessions in this range.</p>}
                 >
-                  <div class="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>Session</th>
-                          <th>User</th>
-                          <th>Status</th>
-                          <th class="num">Duration</th>
-                          <th>Started</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        <For each={data().recentSessions}>
-                          {(session) => (
-                            <tr>
-                              <td>
-                                <A href={withFilters(`${base()}/sessions/${session.id}`)} class="mono">
-                                  {session.sessionId.slice(0, 12)}
-                                </A>
-                              </td>
-                              <td>{session.userId ?? "anonymous"}</td>
-                              <td>{session.status ?? "–"}</td>
-                              <td class="num">{formatDuration(session.durationMs)}</td>
-                              <td>{formatRelative(session.startedAt)}</td>
-                            </tr>
-                          )}
-                        </For>
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable<SessionSummary>
+                    rows={data().recentSessions}
+                    columns={[
+                      {
+                        header: "Session",
+                        cell: (session) => (
+                          <A href={withFilters(`${base()}/sessions/${session.id}`)} class="mono">
+                            {session.sessionId.slice(0, 12)}
+                          </A>
+                        ),
+                      },
+                      { header: "User", cell: (session) => session.userId ?? "anonymous" },
+                      { header: "Status", cell: (session) => session.status ?? "–" },
+                      { header: "Duration", class: "num", cell: (session) => formatDuration(session.durationMs) },
+                      { header: "Started", cell: (session) => formatRelative(session.startedAt) },
+                    ]}
+                  />
                 </Show>
               </section>
             </>
