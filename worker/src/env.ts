@@ -52,6 +52,7 @@ export const envSchema = z.object({
   DASHBOARD_ORIGINS: z.string().default(""),
   FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   KEYS: z.custom<KVNamespace>((value) => typeof value === "object" && value !== null, "KV binding missing"),
+  ARTIFACTS: z.custom<R2Bucket>((value) => typeof value === "object" && value !== null, "R2 binding missing"),
   PROJECT_METER: z.custom<DurableObjectNamespace>(
     (value) => typeof value === "object" && value !== null,
     "Durable Object binding missing",

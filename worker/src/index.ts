@@ -19,7 +19,9 @@ import { registerOrgs } from "./routes/orgs.ts";
 import { registerOverview } from "./routes/overview.ts";
 import { registerProjects } from "./routes/projects.ts";
 import { registerSessions } from "./routes/sessions.ts";
+import { registerSourcemaps } from "./routes/sourcemaps.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
+import { runArtifactRetention } from "./sourcemaps/retention.ts";
 
 export { ProjectMeter } from "./meter/project-meter.ts";
 
@@ -39,6 +41,7 @@ registerOverview(app);
 registerIssues(app);
 registerEvents(app);
 registerSessions(app);
+registerSourcemaps(app);
 // Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
 registerBenchRoutes(app);
 registerIngest(app);
@@ -58,6 +61,11 @@ export default {
     } catch (error) {
       // Nothing is lost: the next run deletes what this one could not.
       logger.error("retention failed", describeError(error));
+    }
+    try {
+      await runArtifactRetention(handle.db, env.ARTIFACTS, logger);
+    } catch (error) {
+      logger.error("source map retention failed", describeError(error));
     } finally {
       ctx.waitUntil(handle.close());
     }

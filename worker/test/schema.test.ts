@@ -67,6 +67,7 @@ describe("migrations", () => {
       "session_users_daily",
       "session_users_daily_by_scope",
       "sessions",
+      "source_map_artifacts",
       "usage_monthly",
       "user_sessions",
       "users",

@@ -1,3 +1,4 @@
+export * from "./artifacts.ts";
 export * from "./audit.ts";
 export * from "./auth.ts";
 export * from "./columns.ts";

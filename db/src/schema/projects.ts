@@ -34,6 +34,8 @@ export const apiKeys = pgTable(
     name: text("name").notNull(),
     /** When set, every ingested item's `app` must equal this. */
     allowedApp: text("allowed_app"),
+    /** What the key may do: `ingest` (send telemetry) and/or `sourcemap_upload` (CI uploads source maps). */
+    scopes: text("scopes").array().$type<ApiKeyScope[]>().notNull().default(["ingest"]),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
@@ -56,6 +58,9 @@ export const usageMonthly = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.month] })],
 );
+
+export const API_KEY_SCOPES = ["ingest", "sourcemap_upload"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export type Project = typeof projects.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;

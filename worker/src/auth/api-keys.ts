@@ -1,4 +1,5 @@
 import {
+  type ApiKeyScope,
   apiKeys,
   type Database,
   organizations,
@@ -49,6 +50,7 @@ async function loadFromPostgres(db: Database, publicId: string): Promise<CachedL
     orgId: row.org.id,
     secretHash: row.key.secretHash,
     allowedApp: row.key.allowedApp,
+    scopes: row.key.scopes,
     expiresAt: row.key.expiresAt ? row.key.expiresAt.getTime() : null,
     disabled: Boolean(row.key.revokedAt || row.project.deletedAt || row.org.deletedAt),
     plan: effectivePlan(row.org),
@@ -83,9 +85,15 @@ export function extractApiKey(request: Request): string | null {
 
 /**
  * Authenticates an ingest request: parse → isolate cache → KV → Postgres, constant-time secret
- * check. Throws the 401 the client should see.
+ * check, then the key's scope (a source map upload key cannot ingest, an ingest key cannot upload).
+ * Throws the 401/403 the client should see.
  */
-export async function authenticateApiKey(env: Bindings, db: () => Database, request: Request): Promise<KeyRecord> {
+export async function authenticateApiKey(
+  env: Bindings,
+  db: () => Database,
+  request: Request,
+  scope: ApiKeyScope = "ingest",
+): Promise<KeyRecord> {
   const presented = extractApiKey(request);
   if (!presented)
     throw new ApiError("missing_api_key", "Send the project API key as `Authorization: Bearer tt_live_…`");
@@ -108,6 +116,9 @@ export async function authenticateApiKey(env: Bindings, db: () => Database, requ
   if (record.disabled) throw new ApiError("revoked_api_key", "The API key has been revoked");
   if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
     throw new ApiError("expired_api_key", "The API key has expired");
+  }
+  if (!(record.scopes ?? ["ingest"]).includes(scope)) {
+    throw new ApiError("insufficient_scope", `This API key lacks the ${scope} scope`);
   }
   return record;
 }

@@ -1,4 +1,4 @@
-import type { Plan } from "@telemetry-tracker/db";
+import type { ApiKeyScope, Plan } from "@telemetry-tracker/db";
 
 /**
  * What ingest needs to know about a key; cached in the isolate and in KV, never holds the secret.
@@ -11,6 +11,8 @@ export interface KeyRecord {
   orgId: string;
   secretHash: string;
   allowedApp: string | null;
+  /** What the key may do; records cached before scopes existed lack it and mean `["ingest"]`. */
+  scopes?: ApiKeyScope[];
   /** Epoch ms, or null for keys that never expire. */
   expiresAt: number | null;
   /** Revoked key, or archived project/organization: rejected without a lookup. */

@@ -5,6 +5,7 @@ import { type Bindings, databaseOptions } from "../env.ts";
 import type { ErrorCode } from "../errors.ts";
 import { createLogger, describeError, type Logger } from "../lib/logger.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
+import { symbolicateErrorRows } from "../sourcemaps/at-flush.ts";
 import { type BufferedRow, sessionKey } from "./buffered-row.ts";
 import { describeFlushError, type MonthlyUsage, writeIsolatingBadRows } from "./flush.ts";
 import { migrate } from "./storage.ts";
@@ -445,6 +446,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
     if (batch.length === 0 && dirtyUsage.length === 0) return 0;
 
     const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
+    await symbolicateErrorRows(rows, { db: this.db().db, bucket: this.env.ARTIFACTS, projectId, logger: this.logger });
     // A row Postgres refuses as data comes back as a dead letter instead of blocking the buffer.
     const dead = await writeIsolatingBadRows(this.db().db, projectId, rows, dirtyUsage);
 

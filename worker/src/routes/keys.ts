@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { API_KEY_PREFIX, type ApiKey, apiKeys, generateApiKey, projects } from "@telemetry-tracker/db";
+import { API_KEY_PREFIX, API_KEY_SCOPES, type ApiKey, apiKeys, generateApiKey, projects } from "@telemetry-tracker/db";
 import { and, count, desc, eq, gt, isNull, or } from "drizzle-orm";
 import { revokeApiKey } from "../auth/api-keys.ts";
 import { requireProjectRole } from "../auth/rbac.ts";
@@ -17,6 +17,7 @@ const ApiKeySchema = z
     /** What a person recognises the key by; never the secret. */
     preview: z.string(),
     allowedApp: z.string().nullable(),
+    scopes: z.array(z.enum(API_KEY_SCOPES)),
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
     expiresAt: z.string().nullable(),
@@ -30,6 +31,7 @@ const keyDto = (k: ApiKey) => ({
   name: k.name,
   preview: `${API_KEY_PREFIX}${k.publicId}_…`,
   allowedApp: k.allowedApp,
+  scopes: k.scopes,
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
   expiresAt: k.expiresAt?.toISOString() ?? null,
@@ -66,6 +68,8 @@ const createKeyRoute = createRoute({
         name: z.string().trim().min(1).max(100),
         allowedApp: z.string().trim().min(1).max(100).optional(),
         expiresAt: z.iso.datetime().optional(),
+        /** `ingest` (default) sends telemetry; `sourcemap_upload` lets CI upload source maps and nothing else. */
+        scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(API_KEY_SCOPES.length).optional(),
       }),
     ),
   },
@@ -138,6 +142,7 @@ export function registerKeys(app: App): void {
           secretHash: generated.secretHash,
           name: body.name,
           allowedApp: body.allowedApp ?? null,
+          scopes: [...new Set(body.scopes ?? (["ingest"] as const))],
           createdBy: auth.user.id,
           expiresAt,
         })

@@ -9,6 +9,7 @@ import { ApiError } from "../errors.ts";
 import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams, ProjectParams } from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { recordAudit } from "../services/audit.ts";
+import { deleteProjectArtifacts } from "../sourcemaps/artifacts.ts";
 
 const ProjectSchema = z
   .object({
@@ -252,6 +253,7 @@ export function registerProjects(app: App): void {
     const db = c.var.services.db();
     await db.update(projects).set({ deletedAt: new Date() }).where(eq(projects.id, project.id));
     await invalidateKeyCache(c.env, await projectKeyIds(db, project.id));
+    await deleteProjectArtifacts(db, c.env.ARTIFACTS, project.id);
     await recordAudit(db, {
       orgId: project.orgId,
       actorUserId: auth.user.id,

@@ -8,6 +8,7 @@ import {
   randomHex,
   sessions,
   sha256Hex,
+  sourceMapArtifacts,
 } from "@telemetry-tracker/db";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -54,7 +55,29 @@ async function seedTelemetry(db: Database, projectId: string) {
     .insert(sessions)
     .values({ projectId, sessionId: "sess-1", app: "web", startedAt: now, lastSeenAt: now })
     .returning();
-  return { issueId: group.id, eventId, sessionRowId: String(session.id) };
+  // Source map metadata rows (their R2 objects do not matter to the access checks): one per call
+  // of the destructive DELETE route, so each actor deletes its own.
+  const artifacts = await db
+    .insert(sourceMapArtifacts)
+    .values(
+      Array.from({ length: 6 }, (_, i) => ({
+        projectId,
+        app: "web",
+        release: "1.0.0",
+        bundleUrl: `~/assets/seed-${i}.js`,
+        bundlePath: `/assets/seed-${i}.js`,
+        r2Key: `sourcemaps/${projectId}/seed-${i}`,
+        sha256: randomHex(32),
+        sizeBytes: 10,
+      })),
+    )
+    .returning({ id: sourceMapArtifacts.id });
+  return {
+    issueId: group.id,
+    eventId,
+    sessionRowId: String(session.id),
+    artifactIds: artifacts.map((a) => a.id),
+  };
 }
 
 async function buildWorld() {
@@ -284,6 +307,32 @@ const ROUTES: RouteSpec[] = [
   },
   { method: "GET", template: "/api/projects/{projectId}/filters", path: (w) => `${p(w)}/filters`, min: "VIEWER" },
   { method: "GET", template: "/api/projects/{projectId}/usage", path: (w) => `${p(w)}/usage`, min: "VIEWER" },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/sourcemaps",
+    path: (w) => `${p(w)}/sourcemaps?release=1.0.0`,
+    min: "VIEWER",
+  },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/sourcemaps",
+    path: (w) => `${p(w)}/sourcemaps`,
+    body: () => ({
+      app: "web",
+      release: "1.0.0",
+      bundle_url: `~/assets/${randomHex(4)}.js`,
+      map: { version: 3, sources: ["a.ts"], names: [], mappings: "AAAA" },
+    }),
+    min: "EDITOR",
+    ok: 201,
+  },
+  {
+    method: "DELETE",
+    template: "/api/projects/{projectId}/sourcemaps/{artifactId}",
+    // Each call deletes a seeded artifact of its own, so the OWNER after the EDITOR still finds one.
+    path: (w) => `${p(w)}/sourcemaps/${w.artifactIds.pop()}`,
+    min: "EDITOR",
+  },
 ];
 
 /** Routes outside the matrix and why; each is tested on its own (auth.test.ts, management.test.ts). */
@@ -391,6 +440,7 @@ describe("IDOR: another tenant's ids through my own paths", () => {
       ["GET", `${p(w)}/events/${other.eventId}`],
       ["GET", `${p(w)}/sessions/${other.sessionRowId}`],
       ["DELETE", `${p(w)}/keys/${foreignKey.row.id}`],
+      ["DELETE", `${p(w)}/sourcemaps/${other.artifactIds[0]}`],
       ["PATCH", `${o(w)}/members/${w.members.OUTSIDER.id}`, { role: "VIEWER" }],
       ["DELETE", `${o(w)}/members/${w.members.OUTSIDER.id}`],
       ["GET", `/api/projects/${w.other.project.id}`],

@@ -1,14 +1,16 @@
+import type { TestProject } from "vitest/node";
 import { migrateDatabase } from "../../../db/local/migrate.ts";
 import { createScratchDatabase } from "../../../db/local/scratch-database.ts";
 import { startWsProxy } from "../../../db/local/ws-proxy.ts";
 import { startFakeStripe } from "./fake-stripe.ts";
 import { testDatabaseSettings, testStripeSettings } from "./settings.ts";
+import { buildFixtureApp } from "./sourcemap-app.ts";
 
 /**
  * Runs in Node before the workerd pool: a fresh, migrated database, the proxy to reach it, and the
  * fake Stripe API.
  */
-export default async function setup() {
+export default async function setup(project: TestProject) {
   const settings = testDatabaseSettings();
   const database = await createScratchDatabase({
     adminUrl: settings.adminUrl,
@@ -25,6 +27,10 @@ export default async function setup() {
     cleanups.unshift(proxy.close);
     const stripe = await startFakeStripe({ port: testStripeSettings().port });
     cleanups.unshift(stripe.close);
+    project.provide("sourcemapApp", [
+      await buildFixtureApp("release-1", "1.0.0"),
+      await buildFixtureApp("release-2", "1.0.1"),
+    ]);
   } catch (error) {
     await teardown();
     throw error;
