@@ -3418,6 +3418,7 @@ export interface paths {
                         allowedApp?: string;
                         /** Format: date-time */
                         expiresAt?: string;
+                        scopes?: ("ingest" | "sourcemap_upload")[];
                     };
                 };
             };
@@ -5738,6 +5739,349 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/sourcemaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploaded source maps (VIEWER+), newest first, optionally of one app and/or release */
+        get: {
+            parameters: {
+                query?: {
+                    app?: string;
+                    release?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SourceMapList"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Upload a source map (EDITOR+ session, or an API key with the sourcemap_upload scope): 201 new, 200 replaced the same (app, release, bundle_url) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        app: string;
+                        release: string;
+                        /** @description URL or path of the minified file the map belongs to; `~/assets/main.js` matches any origin */
+                        bundle_url: string;
+                        /** @description Optional debug id (UUID) of the bundle */
+                        debug_id?: string;
+                        map: string | {
+                            [key: string]: unknown;
+                        };
+                    };
+                    "multipart/form-data": {
+                        app: string;
+                        release: string;
+                        /** @description URL or path of the minified file the map belongs to; `~/assets/main.js` matches any origin */
+                        bundle_url: string;
+                        /** @description Optional debug id (UUID) of the bundle */
+                        debug_id?: string;
+                        /** Format: binary */
+                        map: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Replaced */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            artifact: components["schemas"]["SourceMapArtifact"];
+                            /** @enum {boolean} */
+                            replaced: true;
+                        };
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            artifact: components["schemas"]["SourceMapArtifact"];
+                            /** @enum {boolean} */
+                            replaced: false;
+                        };
+                    };
+                };
+                /** @description validation_failed, invalid_json, invalid_sourcemap (not version 3, no mappings) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No session and no (valid) API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role below EDITOR, an API key without the sourcemap_upload scope (insufficient_scope), artifact_limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description payload_too_large: a map over 10485760 bytes */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Neither application/json nor multipart/form-data */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/sourcemaps/{artifactId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an uploaded source map (EDITOR+): its R2 object and its metadata */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    artifactId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ok"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ingest/event": {
         parameters: {
             query?: never;
@@ -6775,6 +7119,7 @@ export interface components {
             name: string;
             preview: string;
             allowedApp: string | null;
+            scopes: ("ingest" | "sourcemap_upload")[];
             createdAt: string;
             lastUsedAt: string | null;
             expiresAt: string | null;
@@ -7036,6 +7381,29 @@ export interface components {
                 } | null;
             }[];
             truncated: boolean;
+        };
+        SourceMapList: {
+            artifacts: components["schemas"]["SourceMapArtifact"][];
+            nextCursor: string | null;
+            usage: {
+                stored: number;
+                limit: number;
+            };
+        };
+        SourceMapArtifact: {
+            /** Format: uuid */
+            id: string;
+            app: string;
+            release: string;
+            /** @description The minified file's URL or path as uploaded (`~/` = any origin) */
+            bundleUrl: string;
+            debugId: string | null;
+            sha256: string;
+            /** @description Bytes of the map */
+            size: number;
+            uploadedAt: string;
+            /** @description Last time a flush resolved frames with it (daily) */
+            lastUsedAt: string | null;
         };
         IngestAccepted: {
             accepted: number;
