@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { computeFingerprint, culpritOf, type Frame } from "../ingest/fingerprint.ts";
 import { describeError, type Logger } from "../lib/logger.ts";
 import type { BufferedRow, ErrorRow } from "../meter/buffered-row.ts";
-import { isolateMapCache, mapLoadStats, parseLoadedMap } from "./map-cache.ts";
+import { isolateMapCache, MAP_MEMORY_FACTOR, mapLoadStats, parseLoadedMap } from "./map-cache.ts";
 import { bundlePathOf } from "./paths.ts";
 import { type LoadedMap, type StoredFrame, symbolicateFrames } from "./symbolicate.ts";
 
@@ -70,7 +70,7 @@ async function loadMap(bucket: R2Bucket, artifact: ArtifactRef): Promise<LoadedM
   if (!object) return null;
   const text = await object.text();
   const loaded = parseLoadedMap(text);
-  isolateMapCache.set(artifact.sha256, loaded, text.length);
+  isolateMapCache.set(artifact.sha256, loaded, text.length * MAP_MEMORY_FACTOR);
   return loaded;
 }
 

@@ -5,7 +5,7 @@ import type { LoadedMap } from "./symbolicate.ts";
  * Parsed maps kept in memory for the isolate's life (the ProjectMeter's isolate, where
  * symbolication runs at flush): a release's errors arrive in bursts, and parsing a 2 MB map costs
  * far more than resolving 30 frames with it. Bounded by the maps' byte size, least recently used
- * first out; a parsed map takes a few times its bytes (decoded segments, split sources).
+ * first out. Sizes are estimated heap (see MAP_MEMORY_FACTOR).
  */
 export class MapCache {
   private readonly entries = new Map<string, { loaded: LoadedMap; bytes: number }>();
@@ -57,8 +57,14 @@ export class MapCache {
   }
 }
 
-/** Raw map bytes kept parsed per isolate (about 3× that in memory), well inside the 128 MB isolate limit. */
-export const MAP_CACHE_BUDGET_BYTES = 24 * 1024 * 1024;
+/**
+ * A parsed map with its mappings decoded holds about 7.5× its JSON size (bench:sourcemaps: 15 MB of
+ * heap for a 2 MB map), so entries are charged at 8× their bytes.
+ */
+export const MAP_MEMORY_FACTOR = 8;
+
+/** Estimated heap kept for parsed maps per isolate: a few typical maps, well inside the 128 MB limit. */
+export const MAP_CACHE_BUDGET_BYTES = 40 * 1024 * 1024;
 
 // Isolate-lifetime: parsed maps are reused by every flush this isolate runs (see MapCache).
 export const isolateMapCache = new MapCache(MAP_CACHE_BUDGET_BYTES);
