@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -101,6 +102,40 @@ describe("embedded Postgres lifecycle", () => {
     } finally {
       await running.stop();
     }
+  });
+
+  it("stops when the process that started it dies, even by SIGKILL (no server outlives a killed run)", async () => {
+    const port = await freePort();
+    const module = new URL("../local/embedded-postgres.ts", import.meta.url).href;
+    const starter = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { startEmbeddedPostgres } = await import(${JSON.stringify(module)});
+         await startEmbeddedPostgres({ dataDir: ${JSON.stringify(join(parent, "orphan"))}, port: ${port} });
+         console.log("ready");
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      starter.stdout.on("data", (chunk) => String(chunk).includes("ready") && resolve());
+      starter.once("exit", (code) => reject(new Error(`the starter exited early (${code})`)));
+    });
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    expect(await scalar(url, "select 1")).toBe(1);
+    starter.kill("SIGKILL");
+    const deadline = Date.now() + 20_000;
+    let stillUp = true;
+    while (stillUp && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      stillUp = await scalar(url, "select 1").then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(stillUp).toBe(false);
   });
 
   // Postgres refuses root; as root the server runs in a user namespace or as the tt-postgres system
