@@ -1,6 +1,5 @@
 import { authThrottle, type Database } from "@telemetry-tracker/db";
 import { inArray, sql } from "drizzle-orm";
-import { ApiError } from "../errors.ts";
 
 /** Failed logins allowed per window: few per account (guessing), more per IP (shared NATs). */
 export const LOGIN_LIMITS = {
@@ -24,8 +23,8 @@ function keysOf(keys: ThrottleKeys): Array<{ key: string; limit: { failures: num
   return list;
 }
 
-/** Throws 429 with Retry-After while the account or the IP has used up its failures. */
-export async function assertLoginAllowed(db: Database, keys: ThrottleKeys): Promise<void> {
+/** Seconds until the account and the IP may try again; 0 while neither has used up its failures. */
+export async function loginRetryAfter(db: Database, keys: ThrottleKeys): Promise<number> {
   const list = keysOf(keys);
   const rows = await db
     .select()
@@ -46,12 +45,7 @@ export async function assertLoginAllowed(db: Database, keys: ThrottleKeys): Prom
       retryAfter = Math.max(retryAfter, Math.ceil((windowEnds - now) / 1000));
     }
   }
-  if (retryAfter > 0) {
-    throw new ApiError("too_many_attempts", "Too many failed sign-in attempts; try again later", {
-      headers: { "Retry-After": String(retryAfter) },
-      details: { retryAfterSeconds: retryAfter },
-    });
-  }
+  return retryAfter;
 }
 
 export async function recordLoginFailure(db: Database, keys: ThrottleKeys): Promise<void> {
@@ -76,14 +70,15 @@ export async function clearAccountFailures(db: Database, account: string): Promi
 }
 
 /**
- * Counts one use of `key` and throws 429 once `limit` uses fall in the current window. Used for
- * actions that cost something on every call (reset mails), not only on failure.
+ * Counts one use of `key`; answers the seconds to wait once `limit` uses fall in the current window
+ * (0 while allowed). Used for actions that cost something on every call (reset mails), not only on
+ * failure.
  */
 export async function consumeAllowance(
   db: Database,
   key: string,
   limit: { failures: number; windowSeconds: number },
-): Promise<void> {
+): Promise<number> {
   const expired = sql`${authThrottle.windowStartedAt} < now() - make_interval(secs => ${limit.windowSeconds})`;
   const [row] = await db
     .insert(authThrottle)
@@ -96,14 +91,6 @@ export async function consumeAllowance(
       },
     })
     .returning();
-  if (row.failures > limit.failures) {
-    const retryAfter = Math.max(
-      1,
-      Math.ceil((row.windowStartedAt.getTime() + limit.windowSeconds * 1000 - Date.now()) / 1000),
-    );
-    throw new ApiError("too_many_attempts", "Too many requests for this address; try again later", {
-      headers: { "Retry-After": String(retryAfter) },
-      details: { retryAfterSeconds: retryAfter },
-    });
-  }
+  if (row.failures <= limit.failures) return 0;
+  return Math.max(1, Math.ceil((row.windowStartedAt.getTime() + limit.windowSeconds * 1000 - Date.now()) / 1000));
 }

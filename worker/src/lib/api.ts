@@ -1,5 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors.ts";
+import type { Result } from "../services/result.ts";
+
+/** A service's value, or its refusal thrown as the error envelope (with Retry-After for throttles). */
+export function orRefuse<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new ApiError(result.code, result.message, {
+    details: result.details,
+    headers: result.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(result.retryAfterSeconds) },
+  });
+}
 
 /** The error envelope as documented in OpenAPI. */
 export const ErrorEnvelope = z

@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { auditLog, users } from "@telemetry-tracker/db";
-import { and, desc, eq, lt } from "drizzle-orm";
 import { requireOrgRole } from "../auth/rbac.ts";
 import type { App } from "../context.ts";
 import { commonErrors, cookieAuth, decodeCursor, encodeCursor, jsonContent, OrgParams, PageQuery } from "../lib/api.ts";
+import { listAuditEntries } from "../services/audit.ts";
 
 const AuditEntrySchema = z
   .object({
@@ -36,20 +35,11 @@ export function registerAudit(app: App): void {
     const { org } = await requireOrgRole(c, c.req.valid("param").orgId, "VIEWER");
     const query = c.req.valid("query");
     const after = decodeCursor(query.cursor, ["number"]);
-    const rows = await c.var.services
-      .db()
-      .select({ entry: auditLog, actorEmail: users.email, actorName: users.displayName })
-      .from(auditLog)
-      .leftJoin(users, eq(users.id, auditLog.actorUserId))
-      .where(
-        and(
-          eq(auditLog.orgId, org.id),
-          after ? lt(auditLog.id, after[0] as number) : undefined,
-          query.action ? eq(auditLog.action, query.action) : undefined,
-        ),
-      )
-      .orderBy(desc(auditLog.id))
-      .limit(query.limit + 1);
+    const rows = await listAuditEntries(c.var.services.db(), org.id, {
+      beforeId: after ? (after[0] as number) : null,
+      action: query.action,
+      limit: query.limit + 1,
+    });
     const page = rows.slice(0, query.limit);
     return c.json(
       {

@@ -1,6 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorGroups } from "@telemetry-tracker/db";
-import { and, eq } from "drizzle-orm";
 import { requireProjectRole } from "../auth/rbac.ts";
 import { clientIp } from "../auth/session.ts";
 import type { App } from "../context.ts";
@@ -12,11 +10,12 @@ import {
   encodeCursor,
   jsonBody,
   jsonContent,
+  orRefuse,
   PageQuery,
   ProjectParams,
   RangeQuery,
 } from "../lib/api.ts";
-import { recordAudit } from "../services/audit.ts";
+import { setIssueStatus } from "../services/issues.ts";
 import {
   getIssue,
   ISSUE_SORTS,
@@ -273,29 +272,10 @@ export function registerIssues(app: App): void {
   app.openapi(updateRoute, async (c) => {
     const { projectId, issueId } = c.req.valid("param");
     const { project, auth } = await requireProjectRole(c, projectId, "EDITOR");
-    const { status } = c.req.valid("json");
-    const db = c.var.services.db();
-    const [updated] = await db
-      .update(errorGroups)
-      .set(
-        status === "resolved"
-          ? { status, resolvedAt: new Date(), regressed: false }
-          : status === "unresolved"
-            ? { status, resolvedAt: null }
-            : { status },
-      )
-      .where(and(eq(errorGroups.id, issueId), eq(errorGroups.projectId, project.id)))
-      .returning({ id: errorGroups.id, status: errorGroups.status, regressed: errorGroups.regressed });
-    if (!updated) throw new ApiError("not_found", "Issue not found");
-    await recordAudit(db, {
-      orgId: project.orgId,
-      actorUserId: auth.user.id,
-      action: "issue.status_change",
-      targetType: "error_group",
-      targetId: issueId,
-      metadata: { projectId: project.id, status },
-      ip: clientIp(c),
-    });
+    const actor = { userId: auth.user.id, ip: clientIp(c) };
+    const updated = orRefuse(
+      await setIssueStatus(c.var.services.db(), project, issueId, c.req.valid("json").status, actor),
+    );
     return c.json(updated, 200);
   });
 }

@@ -1,14 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { API_KEY_PREFIX, API_KEY_SCOPES, type ApiKey, apiKeys, generateApiKey, projects } from "@telemetry-tracker/db";
-import { and, count, desc, eq, gt, isNull, or } from "drizzle-orm";
-import { revokeApiKey } from "../auth/api-keys.ts";
+import { API_KEY_PREFIX, API_KEY_SCOPES, type ApiKey } from "@telemetry-tracker/db";
 import { requireProjectRole } from "../auth/rbac.ts";
 import { clientIp } from "../auth/session.ts";
 import type { App } from "../context.ts";
-import { ApiError } from "../errors.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, ProjectParams } from "../lib/api.ts";
-import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
-import { recordAudit } from "../services/audit.ts";
+import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, orRefuse, ProjectParams } from "../lib/api.ts";
+import { createKey, listKeys, revokeKey } from "../services/keys.ts";
 
 const ApiKeySchema = z
   .object({
@@ -94,88 +90,20 @@ const revokeRoute = createRoute({
 export function registerKeys(app: App): void {
   app.openapi(listRoute, async (c) => {
     const { project } = await requireProjectRole(c, c.req.valid("param").projectId, "VIEWER");
-    const rows = await c.var.services
-      .db()
-      .select()
-      .from(apiKeys)
-      .where(eq(apiKeys.projectId, project.id))
-      .orderBy(desc(apiKeys.createdAt))
-      .limit(500);
-    return c.json({ keys: rows.map(keyDto) }, 200);
+    return c.json({ keys: (await listKeys(c.var.services.db(), project.id)).map(keyDto) }, 200);
   });
 
   app.openapi(createKeyRoute, async (c) => {
     const { project, org, auth } = await requireProjectRole(c, c.req.valid("param").projectId, "EDITOR");
-    const body = c.req.valid("json");
-    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
-      throw new ApiError("validation_failed", "expiresAt must be in the future");
-    }
-    const plan = effectivePlan(org);
-    const limit = PLAN_LIMITS[plan].activeKeysPerProject;
-    const generated = await generateApiKey();
-    const db = c.var.services.db();
-    const row = await db.transaction(async (tx) => {
-      // The project row lock serialises concurrent creates against the cap.
-      await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, project.id)).for("update");
-      const now = new Date();
-      const [{ active }] = await tx
-        .select({ active: count() })
-        .from(apiKeys)
-        .where(
-          and(
-            eq(apiKeys.projectId, project.id),
-            isNull(apiKeys.revokedAt),
-            or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-          ),
-        );
-      if (active >= limit) {
-        throw new ApiError("key_limit", `The ${plan} plan allows ${limit} active key(s) per project`, {
-          details: { limit, active },
-        });
-      }
-      const [created] = await tx
-        .insert(apiKeys)
-        .values({
-          projectId: project.id,
-          publicId: generated.publicId,
-          secretHash: generated.secretHash,
-          name: body.name,
-          allowedApp: body.allowedApp ?? null,
-          scopes: [...new Set(body.scopes ?? (["ingest"] as const))],
-          createdBy: auth.user.id,
-          expiresAt,
-        })
-        .returning();
-      return created;
-    });
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "api_key.create",
-      targetType: "api_key",
-      targetId: row.id,
-      metadata: { projectId: project.id, name: row.name, publicId: row.publicId },
-      ip: clientIp(c),
-    });
-    return c.json({ apiKey: keyDto(row), key: generated.key }, 201);
+    const actor = { userId: auth.user.id, ip: clientIp(c) };
+    const { row, key } = orRefuse(await createKey(c.var.services.db(), org, project, c.req.valid("json"), actor));
+    return c.json({ apiKey: keyDto(row), key }, 201);
   });
 
   app.openapi(revokeRoute, async (c) => {
     const { projectId, keyId } = c.req.valid("param");
-    const { project, org, auth } = await requireProjectRole(c, projectId, "OWNER");
-    const db = c.var.services.db();
-    const revoked = await revokeApiKey(c.env, db, { keyId, projectId: project.id });
-    if (!revoked) throw new ApiError("not_found", "No active key with this id in this project");
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "api_key.revoke",
-      targetType: "api_key",
-      targetId: keyId,
-      metadata: { projectId: project.id },
-      ip: clientIp(c),
-    });
+    const { project, auth } = await requireProjectRole(c, projectId, "OWNER");
+    orRefuse(await revokeKey(c.var.services.db(), c.env, project, keyId, { userId: auth.user.id, ip: clientIp(c) }));
     return c.json({ ok: true as const }, 200);
   });
 }

@@ -1,16 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type Database, invites, memberships, organizations, randomHex, sha256Hex, users } from "@telemetry-tracker/db";
-import { and, asc, count, desc, eq, gt, isNull } from "drizzle-orm";
 import { requireOrgRole } from "../auth/rbac.ts";
 import { clientIp, requireAuth } from "../auth/session.ts";
 import type { App } from "../context.ts";
-import { ApiError } from "../errors.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams } from "../lib/api.ts";
+import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams, orRefuse } from "../lib/api.ts";
 import { createMailer, devLinkFor } from "../lib/mailer.ts";
-import { recordAudit } from "../services/audit.ts";
+import {
+  acceptInvite,
+  changeRole,
+  type Invite,
+  inviteMember,
+  listInvites,
+  listMembers,
+  pendingInvite,
+  removeMember,
+  revokeInvite,
+} from "../services/members.ts";
 import { dashboardUrl } from "./auth.ts";
-
-export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const Role = z.enum(["OWNER", "EDITOR", "VIEWER"]);
 const MemberSchema = z
@@ -34,10 +39,9 @@ const MemberParams = OrgParams.extend({ userId: z.uuid() });
 const InviteParams = OrgParams.extend({ inviteId: z.uuid() });
 const TokenParams = z.object({ token: z.string().regex(/^[0-9a-f]{64}$/, "not an invitation token") });
 
-type InviteRow = typeof invites.$inferSelect;
-const inviteStatus = (i: InviteRow): "pending" | "accepted" | "revoked" | "expired" =>
+const inviteStatus = (i: Invite): "pending" | "accepted" | "revoked" | "expired" =>
   i.acceptedAt ? "accepted" : i.revokedAt ? "revoked" : i.expiresAt.getTime() <= Date.now() ? "expired" : "pending";
-const inviteDto = (i: InviteRow) => ({
+const inviteDto = (i: Invite) => ({
   id: i.id,
   email: i.email,
   role: i.role,
@@ -141,176 +145,46 @@ const acceptRoute = createRoute({
   responses: { 200: jsonContent(z.object({ orgId: z.uuid(), role: Role })), ...commonErrors },
 });
 
-async function pendingInvite(db: Database, token: string) {
-  const [row] = await db
-    .select({ invite: invites, orgName: organizations.name })
-    .from(invites)
-    .innerJoin(organizations, eq(organizations.id, invites.orgId))
-    .where(
-      and(
-        eq(invites.tokenHash, await sha256Hex(token)),
-        isNull(invites.acceptedAt),
-        isNull(invites.revokedAt),
-        gt(invites.expiresAt, new Date()),
-        isNull(organizations.deletedAt),
-      ),
-    );
-  if (!row) throw new ApiError("not_found", "This invitation does not exist, has expired or was already used");
-  return row;
-}
-
 export function registerMembers(app: App): void {
   app.openapi(listRoute, async (c) => {
     const { org } = await requireOrgRole(c, c.req.valid("param").orgId, "VIEWER");
-    const rows = await c.var.services
-      .db()
-      .select({
-        userId: users.id,
-        email: users.email,
-        displayName: users.displayName,
-        role: memberships.role,
-        joinedAt: memberships.createdAt,
-      })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(eq(memberships.orgId, org.id))
-      .orderBy(asc(users.email));
+    const rows = await listMembers(c.var.services.db(), org.id);
     return c.json({ members: rows.map((m) => ({ ...m, joinedAt: m.joinedAt.toISOString() })) }, 200);
   });
 
   app.openapi(changeRoleRoute, async (c) => {
     const { orgId, userId } = c.req.valid("param");
     const { auth } = await requireOrgRole(c, orgId, "OWNER");
-    const { role } = c.req.valid("json");
-    const db = c.var.services.db();
-    const result = await db.transaction(async (tx) => {
-      // Lock the org so two owners demoting each other at once cannot both succeed.
-      await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).for("update");
-      const [member] = await tx
-        .select()
-        .from(memberships)
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
-      if (!member) throw new ApiError("not_found", "No such member");
-      if (member.role === "OWNER" && role !== "OWNER") {
-        const [{ owners }] = await tx
-          .select({ owners: count() })
-          .from(memberships)
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.role, "OWNER")));
-        if (owners <= 1) throw new ApiError("last_owner", "An organization needs at least one OWNER");
-      }
-      const [updated] = await tx
-        .update(memberships)
-        .set({ role, updatedAt: new Date() })
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
-        .returning();
-      return { from: member.role, updated };
-    });
-    const [user] = await db.select().from(users).where(eq(users.id, userId));
-    await recordAudit(db, {
-      orgId,
-      actorUserId: auth.user.id,
-      action: "member.role_change",
-      targetType: "user",
-      targetId: userId,
-      metadata: { from: result.from, to: role },
-      ip: clientIp(c),
-    });
-    return c.json(
-      {
-        userId,
-        email: user.email,
-        displayName: user.displayName,
-        role: result.updated.role,
-        joinedAt: result.updated.createdAt.toISOString(),
-      },
-      200,
-    );
+    const actor = { userId: auth.user.id, ip: clientIp(c) };
+    const member = orRefuse(await changeRole(c.var.services.db(), orgId, userId, c.req.valid("json").role, actor));
+    return c.json({ ...member, joinedAt: member.joinedAt.toISOString() }, 200);
   });
 
   app.openapi(removeRoute, async (c) => {
     const { orgId, userId } = c.req.valid("param");
     const { auth } = await requireOrgRole(c, orgId, "OWNER");
-    const db = c.var.services.db();
-    const removedRole = await db.transaction(async (tx) => {
-      await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).for("update");
-      const [member] = await tx
-        .select()
-        .from(memberships)
-        .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
-      if (!member) throw new ApiError("not_found", "No such member");
-      if (member.role === "OWNER") {
-        const [{ owners }] = await tx
-          .select({ owners: count() })
-          .from(memberships)
-          .where(and(eq(memberships.orgId, orgId), eq(memberships.role, "OWNER")));
-        if (owners <= 1) throw new ApiError("last_owner", "The last OWNER cannot be removed");
-      }
-      await tx.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
-      return member.role;
-    });
-    await recordAudit(db, {
-      orgId,
-      actorUserId: auth.user.id,
-      action: "member.remove",
-      targetType: "user",
-      targetId: userId,
-      metadata: { role: removedRole },
-      ip: clientIp(c),
-    });
+    orRefuse(await removeMember(c.var.services.db(), orgId, userId, { userId: auth.user.id, ip: clientIp(c) }));
     return c.json({ ok: true as const }, 200);
   });
 
   app.openapi(listInvitesRoute, async (c) => {
     const { org } = await requireOrgRole(c, c.req.valid("param").orgId, "VIEWER");
-    const rows = await c.var.services
-      .db()
-      .select()
-      .from(invites)
-      .where(eq(invites.orgId, org.id))
-      .orderBy(desc(invites.createdAt))
-      .limit(200);
-    return c.json({ invites: rows.map(inviteDto) }, 200);
+    return c.json({ invites: (await listInvites(c.var.services.db(), org.id)).map(inviteDto) }, 200);
   });
 
   app.openapi(createInviteRoute, async (c) => {
     const { org, auth } = await requireOrgRole(c, c.req.valid("param").orgId, "OWNER");
-    const { email, role } = c.req.valid("json");
     const mailer = createMailer(c.env, c.var.services.logger);
-    const db = c.var.services.db();
-    const [existing] = await db
-      .select({ userId: memberships.userId })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(eq(memberships.orgId, org.id), eq(users.email, email)));
-    if (existing) throw new ApiError("already_member", `${email} is already a member`);
-    const token = randomHex(32);
-    const [invite] = await db
-      .insert(invites)
-      .values({
-        orgId: org.id,
-        email,
-        role,
-        tokenHash: await sha256Hex(token),
-        invitedBy: auth.user.id,
-        expiresAt: new Date(Date.now() + INVITE_TTL_MS),
-      })
-      .returning();
-    const link = `${dashboardUrl(c)}/invite/${token}`;
-    await mailer.send({
-      to: email,
-      subject: `${auth.user.displayName} invited you to ${org.name} on Telemetry Tracker`,
-      text: `You have been invited to join ${org.name} as ${role}. The link is valid for 7 days:\n\n${link}`,
-      link,
-    });
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "invite.create",
-      targetType: "invite",
-      targetId: invite.id,
-      metadata: { email, role },
-      ip: clientIp(c),
-    });
+    const { invite, link } = orRefuse(
+      await inviteMember(
+        c.var.services.db(),
+        mailer,
+        org,
+        auth.user,
+        { ...c.req.valid("json"), dashboardUrl: dashboardUrl(c) },
+        clientIp(c),
+      ),
+    );
     const devAcceptUrl = devLinkFor(c.env, link);
     return c.json({ ...inviteDto(invite), ...(devAcceptUrl ? { devAcceptUrl } : {}) }, 201);
   });
@@ -318,61 +192,20 @@ export function registerMembers(app: App): void {
   app.openapi(revokeInviteRoute, async (c) => {
     const { orgId, inviteId } = c.req.valid("param");
     const { auth } = await requireOrgRole(c, orgId, "OWNER");
-    const db = c.var.services.db();
-    const [revoked] = await db
-      .update(invites)
-      .set({ revokedAt: new Date() })
-      .where(
-        and(eq(invites.id, inviteId), eq(invites.orgId, orgId), isNull(invites.revokedAt), isNull(invites.acceptedAt)),
-      )
-      .returning({ id: invites.id });
-    if (!revoked) throw new ApiError("not_found", "No pending invitation with this id");
-    await recordAudit(db, {
-      orgId,
-      actorUserId: auth.user.id,
-      action: "invite.revoke",
-      targetType: "invite",
-      targetId: inviteId,
-      ip: clientIp(c),
-    });
+    orRefuse(await revokeInvite(c.var.services.db(), orgId, inviteId, { userId: auth.user.id, ip: clientIp(c) }));
     return c.json({ ok: true as const }, 200);
   });
 
   app.openapi(previewRoute, async (c) => {
-    const { invite, orgName } = await pendingInvite(c.var.services.db(), c.req.valid("param").token);
+    const { invite, orgName } = orRefuse(await pendingInvite(c.var.services.db(), c.req.valid("param").token));
     return c.json({ orgName, email: invite.email, role: invite.role, expiresAt: invite.expiresAt.toISOString() }, 200);
   });
 
   app.openapi(acceptRoute, async (c) => {
     const auth = await requireAuth(c);
-    const db = c.var.services.db();
-    const { invite } = await pendingInvite(db, c.req.valid("param").token);
-    if (invite.email !== auth.user.email) {
-      throw new ApiError("invite_email_mismatch", "This invitation was sent to another email address");
-    }
-    await db.transaction(async (tx) => {
-      const [claimed] = await tx
-        .update(invites)
-        .set({ acceptedAt: new Date() })
-        .where(and(eq(invites.id, invite.id), isNull(invites.acceptedAt), isNull(invites.revokedAt)))
-        .returning({ id: invites.id });
-      if (!claimed) throw new ApiError("not_found", "This invitation was already used");
-      const inserted = await tx
-        .insert(memberships)
-        .values({ orgId: invite.orgId, userId: auth.user.id, role: invite.role })
-        .onConflictDoNothing()
-        .returning({ userId: memberships.userId });
-      if (inserted.length === 0) throw new ApiError("already_member", "You are already a member");
-    });
-    await recordAudit(db, {
-      orgId: invite.orgId,
-      actorUserId: auth.user.id,
-      action: "member.join",
-      targetType: "user",
-      targetId: auth.user.id,
-      metadata: { role: invite.role, via: "invite" },
-      ip: clientIp(c),
-    });
+    const invite = orRefuse(
+      await acceptInvite(c.var.services.db(), c.req.valid("param").token, auth.user, clientIp(c)),
+    );
     return c.json({ orgId: invite.orgId, role: invite.role }, 200);
   });
 }

@@ -1,13 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { apiKeys, memberships, organizations, projects } from "@telemetry-tracker/db";
-import { and, asc, eq, isNull } from "drizzle-orm";
-import { invalidateKeyCache } from "../auth/api-keys.ts";
+import type { Organization } from "@telemetry-tracker/db";
 import { capabilities, requireOrgRole } from "../auth/rbac.ts";
 import { clientIp, requireAuth } from "../auth/session.ts";
 import type { App } from "../context.ts";
 import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams } from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
-import { recordAudit } from "../services/audit.ts";
+import { archiveOrg, createOrg, listOrgs, renameOrg } from "../services/orgs.ts";
 
 const Role = z.enum(["OWNER", "EDITOR", "VIEWER"]);
 const Plan = z.enum(["FREE", "PRO", "BUSINESS"]);
@@ -26,8 +24,7 @@ const OrgSchema = z
   })
   .openapi("Organization");
 
-type OrgRow = typeof organizations.$inferSelect;
-export const orgDto = (org: OrgRow, role: z.infer<typeof Role>) => {
+export const orgDto = (org: Organization, role: z.infer<typeof Role>) => {
   const plan = effectivePlan(org);
   return {
     id: org.id,
@@ -96,35 +93,14 @@ const archiveRoute = createRoute({
 export function registerOrgs(app: App): void {
   app.openapi(listRoute, async (c) => {
     const auth = await requireAuth(c);
-    const rows = await c.var.services
-      .db()
-      .select({ org: organizations, role: memberships.role })
-      .from(memberships)
-      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-      .where(and(eq(memberships.userId, auth.user.id), isNull(organizations.deletedAt)))
-      .orderBy(asc(organizations.name));
+    const rows = await listOrgs(c.var.services.db(), auth.user.id);
     return c.json({ organizations: rows.map((r) => orgDto(r.org, r.role)) }, 200);
   });
 
   app.openapi(createOrgRoute, async (c) => {
     const auth = await requireAuth(c);
-    const db = c.var.services.db();
-    const org = await db.transaction(async (tx) => {
-      const [created] = await tx
-        .insert(organizations)
-        .values({ name: c.req.valid("json").name })
-        .returning();
-      await tx.insert(memberships).values({ orgId: created.id, userId: auth.user.id, role: "OWNER" });
-      return created;
-    });
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "org.create",
-      targetType: "organization",
-      targetId: org.id,
-      ip: clientIp(c),
-    });
+    const actor = { userId: auth.user.id, ip: clientIp(c) };
+    const org = await createOrg(c.var.services.db(), c.req.valid("json").name, actor);
     return c.json(orgDto(org, "OWNER"), 201);
   });
 
@@ -135,47 +111,14 @@ export function registerOrgs(app: App): void {
 
   app.openapi(renameRoute, async (c) => {
     const { org, role, auth } = await requireOrgRole(c, c.req.valid("param").orgId, "OWNER");
-    const db = c.var.services.db();
-    const { name } = c.req.valid("json");
-    const [updated] = await db
-      .update(organizations)
-      .set({ name, updatedAt: new Date() })
-      .where(eq(organizations.id, org.id))
-      .returning();
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "org.rename",
-      targetType: "organization",
-      targetId: org.id,
-      metadata: { from: org.name, to: name },
-      ip: clientIp(c),
-    });
+    const actor = { userId: auth.user.id, ip: clientIp(c) };
+    const updated = await renameOrg(c.var.services.db(), org, c.req.valid("json").name, actor);
     return c.json(orgDto(updated, role), 200);
   });
 
   app.openapi(archiveRoute, async (c) => {
     const { org, auth } = await requireOrgRole(c, c.req.valid("param").orgId, "OWNER");
-    const db = c.var.services.db();
-    await db.update(organizations).set({ deletedAt: new Date() }).where(eq(organizations.id, org.id));
-    // Cached key records say "enabled": drop them so ingest sees the archive within seconds.
-    const keys = await db
-      .select({ publicId: apiKeys.publicId })
-      .from(apiKeys)
-      .innerJoin(projects, eq(projects.id, apiKeys.projectId))
-      .where(eq(projects.orgId, org.id));
-    await invalidateKeyCache(
-      c.env,
-      keys.map((k) => k.publicId),
-    );
-    await recordAudit(db, {
-      orgId: org.id,
-      actorUserId: auth.user.id,
-      action: "org.archive",
-      targetType: "organization",
-      targetId: org.id,
-      ip: clientIp(c),
-    });
+    await archiveOrg(c.var.services.db(), c.env, org.id, { userId: auth.user.id, ip: clientIp(c) });
     return c.json({ ok: true as const }, 200);
   });
 }

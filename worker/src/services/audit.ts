@@ -1,4 +1,5 @@
-import { auditLog, type Database } from "@telemetry-tracker/db";
+import { auditLog, type Database, users } from "@telemetry-tracker/db";
+import { and, desc, eq, lt } from "drizzle-orm";
 
 export interface AuditEntry {
   orgId: string;
@@ -25,4 +26,25 @@ export async function recordAudit(db: Database, entries: AuditEntry | AuditEntry
       ip: entry.ip ?? null,
     })),
   );
+}
+
+/** One page of an organization's audit log, newest first, with the actor's name where the user still exists. */
+export async function listAuditEntries(
+  db: Database,
+  orgId: string,
+  page: { beforeId: number | null; action?: string; limit: number },
+) {
+  return db
+    .select({ entry: auditLog, actorEmail: users.email, actorName: users.displayName })
+    .from(auditLog)
+    .leftJoin(users, eq(users.id, auditLog.actorUserId))
+    .where(
+      and(
+        eq(auditLog.orgId, orgId),
+        page.beforeId === null ? undefined : lt(auditLog.id, page.beforeId),
+        page.action ? eq(auditLog.action, page.action) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLog.id))
+    .limit(page.limit);
 }
