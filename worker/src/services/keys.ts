@@ -1,5 +1,6 @@
 import {
   type ApiKey,
+  type ApiKeyScope,
   apiKeys,
   type Database,
   generateApiKey,
