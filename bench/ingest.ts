@@ -23,6 +23,7 @@ import {
   type LoadResult,
   type LoadSpec,
   load,
+  machineLoad,
   median,
   StageTimings,
   startBenchStack,
@@ -285,6 +286,7 @@ async function main() {
     ];
     const report = {
       at: new Date().toISOString(),
+      machineLoad: machineLoad(),
       settings: {
         rounds: ROUNDS,
         durationSeconds: DURATION_S,
@@ -313,7 +315,9 @@ async function main() {
       targets,
     };
 
-    console.log(`\nload (loopback, load generator on the same cores; medians of ${ROUNDS} rounds × ${DURATION_S} s)`);
+    console.log(
+      `\nload (loopback, load generator on the same cores; medians of ${ROUNDS} rounds × ${DURATION_S} s; ${machineLoad()} at the end)`,
+    );
     console.table(
       LOADS.map((name) => summary[name]).map((r) => ({
         route: r.name,

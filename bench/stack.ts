@@ -3,6 +3,9 @@
  * switched on (BENCH_ROUTES / SERVER_TIMING; production never sets them), projects of their own on
  * the BUSINESS plan, and small statistics helpers.
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import autocannon from "autocannon";
 import pg from "pg";
 import { type LocalStack, startLocalStack } from "../db/local/stack.ts";
@@ -37,6 +40,41 @@ export async function startBenchStack(): Promise<BenchStack> {
       await stack.stop();
     },
   };
+}
+
+/** The machine's 1-minute load average, printed with the figures: this machine is shared. */
+export const machineLoad = () => `load average ${loadavg()[0].toFixed(1)} on ${navigator.hardwareConcurrency} cores`;
+
+/**
+ * CPU milliseconds used so far by the stack's busiest workerd process: the one running the Worker
+ * and its Durable Objects (Linux /proc). CPU per unit of work barely moves with the machine's other
+ * load, where wall-clock throughput does.
+ */
+export function workerdCpu(stack: LocalStack): () => number {
+  const port = new URL(stack.workerUrl).port;
+  const processes = execFileSync("ps", ["-eo", "pid=,ppid=,args="]).toString().trim().split("\n");
+  const rows = processes.map((line) => {
+    const [pid, ppid, ...args] = line.trim().split(/\s+/);
+    return { pid: Number(pid), ppid: Number(ppid), args: args.join(" ") };
+  });
+  const wrangler = rows.find((row) => row.args.includes("wrangler") && row.args.includes(`--port ${port} `));
+  const workerds: number[] = [];
+  const walk = (parent: number) => {
+    for (const row of rows.filter((candidate) => candidate.ppid === parent)) {
+      if (row.args.includes("workerd")) workerds.push(row.pid);
+      walk(row.pid);
+    }
+  };
+  if (wrangler) walk(wrangler.pid);
+  const ticks = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return 0;
+    }
+  };
+  return () => Math.max(0, ...workerds.map(ticks));
 }
 
 /** A further project of the demo organization with a key of its own, so counts never mix. */
