@@ -1,11 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { testDatabaseSettings, testStripeSettings } from "./test/setup/settings.ts";
+import { testDatabaseSettings, testReceiverSettings, testStripeSettings } from "./test/setup/settings.ts";
 
 // The database the tests use is chosen here (the config is evaluated before the workers start, and
 // bindings are fixed then); test/setup/global-setup.ts creates it, migrates it and starts the proxy.
 const database = testDatabaseSettings();
 const stripe = testStripeSettings();
+const receiver = testReceiverSettings();
 
 export default defineConfig({
   plugins: [
@@ -29,6 +30,8 @@ export default defineConfig({
           STRIPE_PRICE_PRO: "price_test_pro",
           STRIPE_PRICE_BUSINESS: "price_test_business",
           STRIPE_API_BASE: stripe.apiBase,
+          // The alert tests' loopback webhook and mail receiver (test/setup/webhook-receiver.ts).
+          TEST_RECEIVER_BASE: receiver.base,
         },
       },
     }),

@@ -1,10 +1,12 @@
 import { createDatabase } from "@telemetry-tracker/db";
+import { runAlertJobs } from "./alerts/evaluate.ts";
 import { createApp } from "./app.ts";
 import { csrfGuard } from "./auth/csrf.ts";
 import { registerBenchRoutes } from "./bench/routes.ts";
 import { type Bindings, databaseOptions } from "./env.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
+import { registerAlerts } from "./routes/alerts.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
 import { registerBilling } from "./routes/billing.ts";
@@ -42,6 +44,7 @@ registerIssues(app);
 registerEvents(app);
 registerSessions(app);
 registerSourcemaps(app);
+registerAlerts(app);
 // Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
 registerBenchRoutes(app);
 registerIngest(app);
@@ -51,21 +54,32 @@ registerOpenApi(app);
 
 export { app };
 
+/** Cron expressions of wrangler.toml `[triggers]`, each with its job. */
+export const CRONS = { retention: "17 * * * *", alerts: "* * * * *" } as const;
+
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const logger = createLogger(env.LOG_LEVEL, { cron: controller.cron });
     const handle = createDatabase(databaseOptions(env));
     try {
-      await runRetention(handle.db, logger);
+      if (controller.cron === CRONS.alerts) {
+        await runAlertJobs(handle.db, env, logger, new Date(controller.scheduledTime));
+        return;
+      }
+      try {
+        await runRetention(handle.db, logger);
+      } catch (error) {
+        // Nothing is lost: the next run deletes what this one could not.
+        logger.error("retention failed", describeError(error));
+      }
+      try {
+        await runArtifactRetention(handle.db, env.ARTIFACTS, logger);
+      } catch (error) {
+        logger.error("source map retention failed", describeError(error));
+      }
     } catch (error) {
-      // Nothing is lost: the next run deletes what this one could not.
-      logger.error("retention failed", describeError(error));
-    }
-    try {
-      await runArtifactRetention(handle.db, env.ARTIFACTS, logger);
-    } catch (error) {
-      logger.error("source map retention failed", describeError(error));
+      logger.error("scheduled job failed", describeError(error));
     } finally {
       ctx.waitUntil(handle.close());
     }

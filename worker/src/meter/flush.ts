@@ -1,5 +1,7 @@
 import type { Database } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
+import { type FlushFacts, recordFlushFacts } from "../alerts/flush-facts.ts";
+import { describeError, type Logger } from "../lib/logger.ts";
 import { type BufferedRow, type ErrorRow, type EventRow, type SessionRow, sessionKey } from "./buffered-row.ts";
 
 export type MonthlyUsage = {
@@ -11,7 +13,12 @@ export interface FlushCounts {
   events: number;
   occurrences: number;
   sessions: number;
+  /** Alerts this flush fired (new issues, regressions, custom rules, quota crossings). */
+  alerts: number;
 }
+
+/** What the error insert learned for alerting: the rows it inserted, groups it created or reopened. */
+type ErrorInsert = Pick<FlushFacts, "newGroups" | "reopenedGroups"> & { inserted: ErrorRow[] };
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 
@@ -42,9 +49,9 @@ export function collapseSessions(rows: SessionRow[]): SessionRow[] {
   return [...byKey.values()];
 }
 
-async function insertEvents(tx: Database, projectId: string, rows: EventRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const result = await tx.execute(sql`
+async function insertEvents(tx: Database, projectId: string, rows: EventRow[]): Promise<EventRow[]> {
+  if (rows.length === 0) return [];
+  const result = await tx.execute<{ event_id: string }>(sql`
     insert into events (project_id, event_id, name, timestamp, timestamp_clamped, app, platform, environment,
       release, user_id, anonymous_id, session_id, url, sdk_name, sdk_version, properties)
     select ${projectId}::uuid, x.event_id, x.name, x.timestamp, x.timestamp_clamped, x.app, x.platform,
@@ -53,8 +60,10 @@ async function insertEvents(tx: Database, projectId: string, rows: EventRow[]): 
     from jsonb_to_recordset(${json(rows)}) as x(event_id uuid, name text, timestamp timestamptz,
       timestamp_clamped boolean, app text, platform text, environment text, release text, user_id text,
       anonymous_id text, session_id text, url text, sdk_name text, sdk_version text, properties jsonb)
-    on conflict (project_id, event_id) do nothing`);
-  return result.rowCount ?? 0;
+    on conflict (project_id, event_id) do nothing
+    returning event_id`);
+  const inserted = new Set(result.rows.map((row) => row.event_id));
+  return rows.filter((row) => inserted.has(row.event_id));
 }
 
 async function upsertSessions(tx: Database, projectId: string, rows: SessionRow[]): Promise<number> {
@@ -92,24 +101,25 @@ async function upsertSessions(tx: Database, projectId: string, rows: SessionRow[
  * statement actually inserted (`RETURNING` of an `ON CONFLICT DO NOTHING`), so a replayed flush adds
  * nothing; a resolved group that gets a new occurrence is reopened and marked regressed.
  */
-async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
+async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): Promise<ErrorInsert> {
+  if (rows.length === 0) return { inserted: [], newGroups: [], reopenedGroups: [] };
   const groups = new Map<string, ErrorRow & { first: string }>();
   for (const row of rows) {
     const known = groups.get(row.fingerprint);
     if (!known) groups.set(row.fingerprint, { ...row, first: row.timestamp });
     else if (row.timestamp > known.timestamp) groups.set(row.fingerprint, { ...row, first: known.first });
   }
-  await tx.execute(sql`
+  const created = await tx.execute<ErrorInsert["newGroups"][number]>(sql`
     insert into error_groups (project_id, fingerprint, type, message, culprit, first_seen, last_seen, app,
       environment, last_release)
     select ${projectId}::uuid, x.fingerprint, x.type, x.message, x.culprit, x.first, x.timestamp, x.app,
       x.environment, x.release
     from jsonb_to_recordset(${json([...groups.values()])}) as x(fingerprint text, type text, message text,
       culprit text, first timestamptz, timestamp timestamptz, app text, environment text, release text)
-    on conflict (project_id, fingerprint) do nothing`);
+    on conflict (project_id, fingerprint) do nothing
+    returning id, type, message, app, environment`);
 
-  const result = await tx.execute<{ inserted: number }>(sql`
+  const result = await tx.execute<{ event_ids: string[]; reopened: ErrorInsert["reopenedGroups"] }>(sql`
     with inserted as (
       insert into error_occurrences (project_id, group_id, event_id, timestamp, app, platform, environment,
         release, user_id, anonymous_id, session_id, url, sdk_name, sdk_version, type, message, level, handled,
@@ -124,12 +134,18 @@ async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): 
         handled boolean, stack text, frames jsonb, breadcrumbs jsonb, tags jsonb, context jsonb)
       join error_groups g on g.project_id = ${projectId}::uuid and g.fingerprint = x.fingerprint
       on conflict (project_id, event_id) do nothing
-      returning group_id, timestamp, release, session_id, app
+      returning event_id, group_id, timestamp, release, session_id, app
     ),
     per_group as (
       select group_id, count(*) as n, min(timestamp) as first_ts, max(timestamp) as last_ts,
         (array_agg(release order by timestamp desc) filter (where release is not null))[1] as last_release
       from inserted group by group_id
+    ),
+    -- Read from the statement's snapshot, i.e. before touched_groups reopens them: alerting needs
+    -- which groups were resolved and since when.
+    reopened as (
+      select g.id, g.type, g.message, g.resolved_at from error_groups g join per_group on g.id = per_group.group_id
+      where g.status = 'resolved'
     ),
     touched_groups as (
       update error_groups g set
@@ -151,10 +167,17 @@ async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): 
       where s.project_id = ${projectId}::uuid and s.session_id = per_session.session_id and s.app = per_session.app
       returning s.id
     )
-    select (select count(*) from inserted)::int as inserted,
+    select (select coalesce(array_agg(event_id), '{}') from inserted) as event_ids,
       (select count(*) from touched_groups)::int as groups,
-      (select count(*) from touched_sessions)::int as sessions`);
-  return result.rows[0]?.inserted ?? 0;
+      (select count(*) from touched_sessions)::int as sessions,
+      (select coalesce(jsonb_agg(jsonb_build_object('id', id, 'type', type, 'message', message,
+        'resolvedAt', resolved_at)), '[]'::jsonb) from reopened) as reopened`);
+  const inserted = new Set(result.rows[0]?.event_ids ?? []);
+  return {
+    inserted: rows.filter((row) => inserted.has(row.event_id)),
+    newGroups: created.rows,
+    reopenedGroups: result.rows[0]?.reopened ?? [],
+  };
 }
 
 /**
@@ -166,25 +189,43 @@ export async function writeBatch(
   projectId: string,
   rows: BufferedRow[],
   usage: MonthlyUsage[],
+  logger?: Logger,
 ): Promise<FlushCounts> {
   const events = rows.filter((row): row is EventRow => row.kind === "event");
   const errors = rows.filter((row): row is ErrorRow => row.kind === "error");
   const sessions = rows.filter((row): row is SessionRow => row.kind === "session");
   return db.transaction(async (tx) => {
-    const counts: FlushCounts = {
-      events: await insertEvents(tx as unknown as Database, projectId, events),
-      // Sessions before errors, so an error of a session in the same batch finds the session row.
-      sessions: await upsertSessions(tx as unknown as Database, projectId, sessions),
-      occurrences: await insertErrors(tx as unknown as Database, projectId, errors),
-    };
+    const insertedEvents = await insertEvents(tx as unknown as Database, projectId, events);
+    // Sessions before errors, so an error of a session in the same batch finds the session row.
+    const sessionCount = await upsertSessions(tx as unknown as Database, projectId, sessions);
+    const errorInsert = await insertErrors(tx as unknown as Database, projectId, errors);
+    const usageChanges: FlushFacts["usage"] = [];
     for (const { month, units } of usage) {
-      await tx.execute(sql`
+      const result = await tx.execute<{ before: number; after: number }>(sql`
+        with previous as (
+          select units from usage_monthly where project_id = ${projectId}::uuid and month = ${month} for update
+        )
         insert into usage_monthly (project_id, month, units, updated_at)
         values (${projectId}::uuid, ${month}, ${units}, now())
         on conflict (project_id, month) do update
-        set units = greatest(usage_monthly.units, excluded.units), updated_at = now()`);
+        set units = greatest(usage_monthly.units, excluded.units), updated_at = now()
+        returning coalesce((select units from previous), 0)::int as before, units::int as after`);
+      if (result.rows[0]) usageChanges.push({ month, ...result.rows[0] });
     }
-    return counts;
+    const alerts = await recordAlerts(tx as unknown as Database, logger, {
+      projectId,
+      newGroups: errorInsert.newGroups,
+      reopenedGroups: errorInsert.reopenedGroups,
+      inserted: [...insertedEvents, ...errorInsert.inserted],
+      usage: usageChanges,
+      now: new Date(),
+    });
+    return {
+      events: insertedEvents.length,
+      sessions: sessionCount,
+      occurrences: errorInsert.inserted.length,
+      alerts,
+    };
   });
 }
 
@@ -243,11 +284,12 @@ export async function writeIsolatingBadRows(
   projectId: string,
   rows: BufferedRow[],
   usage: MonthlyUsage[],
+  logger?: Logger,
 ): Promise<DeadLetter[]> {
   const dead: DeadLetter[] = [];
   const attempt = async (start: number, end: number): Promise<void> => {
     try {
-      await writeBatch(db, projectId, rows.slice(start, end), usage);
+      await writeBatch(db, projectId, rows.slice(start, end), usage, logger);
     } catch (error) {
       if (!isDataError(error) || end - start === 0) throw error;
       if (end - start === 1) {
@@ -261,4 +303,17 @@ export async function writeIsolatingBadRows(
   };
   await attempt(0, rows.length);
   return dead;
+}
+
+/**
+ * Alerting inside the flush's transaction, under a savepoint: whatever goes wrong there is logged and
+ * rolled back alone, and the rows still land. Accepted data wins over an alert.
+ */
+async function recordAlerts(tx: Database, logger: Logger | undefined, facts: FlushFacts): Promise<number> {
+  try {
+    return await tx.transaction((savepoint) => recordFlushFacts(savepoint as unknown as Database, facts));
+  } catch (error) {
+    logger?.error("alert evaluation failed in flush; rows are written anyway", describeError(error));
+    return 0;
+  }
 }

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { JOBS, jobHealth } from "../alerts/heartbeat.ts";
 import type { App } from "../context.ts";
 import type { Bindings } from "../env.ts";
 import { describeError, type Logger } from "../lib/logger.ts";
@@ -43,6 +44,13 @@ const HealthResponse = z
       })
       .optional()
       .openapi({ description: "With ?project=<id>: that project's ingest buffer (rows not yet in Postgres)" }),
+    alerts: z
+      .object({
+        evaluator: z.enum(["ok", "stale", "never"]),
+        lastEvaluatedAt: z.string().nullable(),
+      })
+      .optional()
+      .openapi({ description: "Deep check: the every-minute alert evaluator's heartbeat (stale after 5 minutes)" }),
   })
   .openapi("Health");
 
@@ -109,10 +117,10 @@ export function registerHealth(app: App): void {
       );
       await Promise.race([c.var.services.db().execute(sql`select 1`), timeout]);
       const status = meterOk ? ("ok" as const) : ("degraded" as const);
-      return c.json(
-        { status, database: "ok" as const, databaseLatencyMs: Date.now() - started, meter },
-        meterOk ? 200 : 503,
-      );
+      const databaseLatencyMs = Date.now() - started;
+      const evaluator = await jobHealth(c.var.services.db(), JOBS.alertEvaluator);
+      const alerts = { evaluator: evaluator.state, lastEvaluatedAt: evaluator.lastOkAt };
+      return c.json({ status, database: "ok" as const, databaseLatencyMs, meter, alerts }, meterOk ? 200 : 503);
     } catch (error) {
       c.var.services.logger.warn("deep health check failed", describeError(error));
       return c.json({ status: "degraded" as const, database: "unreachable" as const, meter }, 503);

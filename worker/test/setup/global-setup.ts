@@ -3,12 +3,13 @@ import { migrateDatabase } from "../../../db/local/migrate.ts";
 import { createScratchDatabase } from "../../../db/local/scratch-database.ts";
 import { startWsProxy } from "../../../db/local/ws-proxy.ts";
 import { startFakeStripe } from "./fake-stripe.ts";
-import { testDatabaseSettings, testStripeSettings } from "./settings.ts";
+import { testDatabaseSettings, testReceiverSettings, testStripeSettings } from "./settings.ts";
 import { buildFixtureApp } from "./sourcemap-app.ts";
+import { startWebhookReceiver } from "./webhook-receiver.ts";
 
 /**
  * Runs in Node before the workerd pool: a fresh, migrated database, the proxy to reach it, and the
- * fake Stripe API.
+ * fake Stripe API, and the loopback webhook/mail receiver of the alert tests.
  */
 export default async function setup(project: TestProject) {
   const settings = testDatabaseSettings();
@@ -31,6 +32,8 @@ export default async function setup(project: TestProject) {
       await buildFixtureApp("release-1", "1.0.0"),
       await buildFixtureApp("release-2", "1.0.1"),
     ]);
+    const receiver = await startWebhookReceiver({ port: testReceiverSettings().port });
+    cleanups.unshift(receiver.close);
   } catch (error) {
     await teardown();
     throw error;

@@ -58,3 +58,10 @@ export function testStripeSettings(): TestStripeSettings {
   const port = Number(process.env.TT_TEST_STRIPE_PORT);
   return { port, apiBase: `http://127.0.0.1:${port}` };
 }
+
+/** Port of the loopback webhook/mail receiver (test/setup/webhook-receiver.ts) the global setup starts. */
+export function testReceiverSettings(): { port: number; base: string } {
+  process.env.TT_TEST_RECEIVER_PORT ??= String(randomPort());
+  const port = Number(process.env.TT_TEST_RECEIVER_PORT);
+  return { port, base: `http://127.0.0.1:${port}` };
+}
