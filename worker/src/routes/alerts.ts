@@ -418,7 +418,11 @@ export function registerAlerts(app: App): void {
       .select()
       .from(alertRules)
       .where(eq(alertRules.projectId, project.id))
-      .orderBy(sql`${alertRules.kind} = 'custom'`, asc(alertRules.createdAt), asc(alertRules.id));
+      .orderBy(
+        sql`array_position(array['new_issue','regression','error_spike','quota_near','quota_exceeded','custom'], ${alertRules.kind})`,
+        asc(alertRules.createdAt),
+        asc(alertRules.id),
+      );
     return c.json({ rules: rows.map(ruleDto) }, 200);
   });
 

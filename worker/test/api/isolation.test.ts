@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import {
+  alertDestinations,
+  alertRules,
   type Database,
   errorGroups,
   errorOccurrences,
@@ -98,7 +100,45 @@ async function buildWorld() {
         expiresAt: new Date(Date.now() + 86_400_000),
       })
       .returning();
-    return { ...world, ...telemetry, otherTelemetry, keyId: key.row.id, targetUserId: target.id, inviteId: invite.id };
+    // Alerts: a custom rule and a webhook destination (on a closed loopback port: nothing is sent).
+    // Six of each, so a DELETE open to EDITOR+ has its own row for each actor that calls it.
+    const rules = await db
+      .insert(alertRules)
+      .values(
+        Array.from({ length: 6 }, () => ({
+          projectId: world.project.id,
+          kind: "custom" as const,
+          name: "r",
+          params: { target: "errors", conditions: {} },
+        })),
+      )
+      .returning();
+    const destinations = await db
+      .insert(alertDestinations)
+      .values(
+        Array.from({ length: 6 }, () => ({
+          projectId: world.project.id,
+          name: "d",
+          kind: "webhook" as const,
+          format: "generic" as const,
+          url: "http://127.0.0.1:9/",
+          secret: "s",
+        })),
+      )
+      .returning();
+    return {
+      ...world,
+      ...telemetry,
+      otherTelemetry,
+      keyId: key.row.id,
+      targetUserId: target.id,
+      inviteId: invite.id,
+      ruleId: rules[0].id,
+      destinationId: destinations[0].id,
+      /** Taken one per call by the DELETE routes. */
+      spareRuleIds: rules.slice(1).map((r) => r.id),
+      spareDestinationIds: destinations.slice(1).map((d) => d.id),
+    };
   });
 }
 type World = Awaited<ReturnType<typeof buildWorld>>;
@@ -333,6 +373,87 @@ const ROUTES: RouteSpec[] = [
     path: (w) => `${p(w)}/sourcemaps/${w.artifactIds.pop()}`,
     min: "EDITOR",
   },
+  // Alerts (worker/src/routes/alerts.ts).
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/alerts/rules",
+    path: (w) => `${p(w)}/alerts/rules`,
+    min: "VIEWER",
+  },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/alerts/rules",
+    path: (w) => `${p(w)}/alerts/rules`,
+    body: () => ({ name: "n", params: { target: "events", conditions: { eventName: "x" } } }),
+    min: "EDITOR",
+    ok: 201,
+  },
+  {
+    method: "PATCH",
+    template: "/api/projects/{projectId}/alerts/rules/{ruleId}",
+    path: (w) => `${p(w)}/alerts/rules/${w.ruleId}`,
+    body: () => ({ enabled: false }),
+    min: "EDITOR",
+  },
+  {
+    method: "DELETE",
+    template: "/api/projects/{projectId}/alerts/rules/{ruleId}",
+    path: (w) => `${p(w)}/alerts/rules/${w.spareRuleIds.shift() ?? w.ruleId}`,
+    min: "EDITOR",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/alerts/destinations",
+    path: (w) => `${p(w)}/alerts/destinations`,
+    min: "VIEWER",
+  },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/alerts/destinations",
+    path: (w) => `${p(w)}/alerts/destinations`,
+    body: () => ({ kind: "webhook", name: "n", url: "http://127.0.0.1:9/hook" }),
+    min: "EDITOR",
+    ok: 201,
+  },
+  {
+    method: "PATCH",
+    template: "/api/projects/{projectId}/alerts/destinations/{destinationId}",
+    path: (w) => `${p(w)}/alerts/destinations/${w.destinationId}`,
+    body: () => ({ name: "renamed" }),
+    min: "EDITOR",
+  },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/alerts/destinations/{destinationId}/test",
+    path: (w) => `${p(w)}/alerts/destinations/${w.destinationId}/test`,
+    body: () => ({}),
+    min: "EDITOR",
+  },
+  {
+    method: "POST",
+    template: "/api/projects/{projectId}/alerts/destinations/{destinationId}/secret",
+    path: (w) => `${p(w)}/alerts/destinations/${w.destinationId}/secret`,
+    body: () => ({}),
+    min: "OWNER",
+  },
+  {
+    method: "DELETE",
+    template: "/api/projects/{projectId}/alerts/destinations/{destinationId}",
+    path: (w) => `${p(w)}/alerts/destinations/${w.spareDestinationIds.shift() ?? w.destinationId}`,
+    min: "EDITOR",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/alerts/events",
+    path: (w) => `${p(w)}/alerts/events`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/alerts/deliveries",
+    path: (w) => `${p(w)}/alerts/deliveries`,
+    min: "VIEWER",
+  },
 ];
 
 /** Routes outside the matrix and why; each is tested on its own (auth.test.ts, management.test.ts). */
@@ -431,6 +552,23 @@ describe("IDOR: another tenant's ids through my own paths", () => {
     const cookie = w.members.OWNER.cookie;
     const other = w.otherTelemetry;
     const foreignKey = await withDatabase((db) => createApiKey(db, w.other.project.id));
+    const foreign = await withDatabase(async (db) => {
+      const [rule] = await db
+        .insert(alertRules)
+        .values({ projectId: w.other.project.id, kind: "custom", name: "theirs", params: { target: "errors" } })
+        .returning();
+      const [destination] = await db
+        .insert(alertDestinations)
+        .values({
+          projectId: w.other.project.id,
+          name: "theirs",
+          kind: "webhook",
+          url: "http://127.0.0.1:9/",
+          secret: "s",
+        })
+        .returning();
+      return { ruleId: rule.id, destinationId: destination.id };
+    });
     const checks: Array<[string, string, unknown?]> = [
       ["GET", `${p(w)}/issues/${other.issueId}`],
       ["GET", `${p(w)}/issues/${other.issueId}/occurrences`],
@@ -441,6 +579,12 @@ describe("IDOR: another tenant's ids through my own paths", () => {
       ["GET", `${p(w)}/sessions/${other.sessionRowId}`],
       ["DELETE", `${p(w)}/keys/${foreignKey.row.id}`],
       ["DELETE", `${p(w)}/sourcemaps/${other.artifactIds[0]}`],
+      ["PATCH", `${p(w)}/alerts/rules/${foreign.ruleId}`, { enabled: false }],
+      ["DELETE", `${p(w)}/alerts/rules/${foreign.ruleId}`],
+      ["PATCH", `${p(w)}/alerts/destinations/${foreign.destinationId}`, { name: "mine now" }],
+      ["DELETE", `${p(w)}/alerts/destinations/${foreign.destinationId}`],
+      ["POST", `${p(w)}/alerts/destinations/${foreign.destinationId}/test`, {}],
+      ["POST", `${p(w)}/alerts/destinations/${foreign.destinationId}/secret`, {}],
       ["PATCH", `${o(w)}/members/${w.members.OUTSIDER.id}`, { role: "VIEWER" }],
       ["DELETE", `${o(w)}/members/${w.members.OUTSIDER.id}`],
       ["GET", `/api/projects/${w.other.project.id}`],
