@@ -43,6 +43,13 @@ describe("migrations", () => {
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(result.rows.map((row) => row.table_name)).toEqual([
+      "alert_cooldowns",
+      "alert_counts_minute",
+      "alert_deliveries",
+      "alert_delivery_attempts",
+      "alert_destinations",
+      "alert_events",
+      "alert_rules",
       "api_keys",
       "audit_log",
       "auth_throttle",
@@ -55,6 +62,7 @@ describe("migrations", () => {
       "event_counts_hourly_by_scope",
       "events",
       "invites",
+      "job_heartbeats",
       "memberships",
       "organizations",
       "password_reset_tokens",
