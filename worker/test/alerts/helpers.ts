@@ -4,8 +4,8 @@ import { alertDeliveries, alertDestinations, alertEvents, type Database } from "
 import { eq } from "drizzle-orm";
 import { type DrainOptions, drainDeliveries } from "../../src/alerts/deliver.ts";
 import { generateDestinationSecret } from "../../src/alerts/signing.ts";
-import type { BufferedRow } from "../../src/ingest/rows.ts";
 import { createLogger } from "../../src/lib/logger.ts";
+import type { BufferedRow } from "../../src/meter/buffered-row.ts";
 import { meter } from "../helpers/ingest.ts";
 import type { ReceivedRequest } from "../setup/webhook-receiver.ts";
 
