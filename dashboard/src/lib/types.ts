@@ -77,14 +77,28 @@ export type IssueSummary = Omit<Partial<Schemas["Issue"]>, "status" | "occurrenc
     occurrences: number;
   };
 
-/** A stack frame; the Worker stores frames as the SDK sent them (`in_app`). */
-export interface Frame {
+/** Where a frame points: file, function, line and column. */
+export interface FramePosition {
   file?: string | null;
   function?: string | null;
   line?: number | null;
   column?: number | null;
-  inApp?: boolean;
 }
+
+/**
+ * A stack frame as stored: as the SDK sent it, or — when an uploaded source map resolved it — the
+ * original position with source context, and the SDK's (minified) frame in `raw`.
+ */
+export interface Frame extends FramePosition {
+  inApp?: boolean;
+  symbolicated?: boolean;
+  raw?: FramePosition;
+  preContext?: string[];
+  contextLine?: string;
+  postContext?: string[];
+}
+
+export type SourceMapArtifact = Schemas["SourceMapArtifact"];
 
 export interface Breadcrumb {
   timestamp?: string;

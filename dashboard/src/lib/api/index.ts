@@ -14,3 +14,4 @@ export * from "./overview";
 export type { ViewFilters } from "./params";
 export * from "./projects";
 export * from "./sessions";
+export * from "./sourcemaps";

@@ -1,4 +1,5 @@
 import type {
+  Frame,
   IssueStatus,
   IssueSummary,
   Occurrence,
@@ -32,11 +33,19 @@ export function toTotals(wire: WireTotals): Totals {
 
 /** Frames and breadcrumbs are stored as the SDK sent them; the Worker types them loosely. */
 export function toOccurrence(wire: WireOccurrence): Occurrence {
-  const frames = (wire.frames ?? []) as Array<Record<string, unknown> & { in_app?: boolean }>;
+  const frames = (wire.frames ?? []) as Array<
+    Frame & { in_app?: boolean; pre_context?: string[]; context_line?: string; post_context?: string[] }
+  >;
   return {
     ...wire,
     userId: wire.userId ?? wire.anonymousId,
-    frames: frames.map((frame) => ({ ...frame, inApp: frame.in_app })),
+    frames: frames.map((frame) => ({
+      ...frame,
+      inApp: frame.in_app,
+      preContext: frame.pre_context,
+      contextLine: frame.context_line,
+      postContext: frame.post_context,
+    })),
     breadcrumbs: wire.breadcrumbs as Occurrence["breadcrumbs"],
   };
 }

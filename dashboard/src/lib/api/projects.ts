@@ -59,16 +59,19 @@ export const getKeys = query(async (projectId: string) => {
 }, "keys");
 
 /** The full key is in this answer only; the Worker keeps a hash. */
-export const createKey = action(async (projectId: string, name: string, allowedApp?: string) => {
-  "use server";
-  const result = await mutate(
-    worker().POST("/api/projects/{projectId}/keys", {
-      params: { path: { projectId } },
-      body: allowedApp ? { name, allowedApp } : { name },
-    }),
-  );
-  return result.ok ? { ok: true as const, data: { apiKey: result.data.apiKey, secret: result.data.key } } : result;
-}, "create-key");
+export const createKey = action(
+  async (projectId: string, name: string, allowedApp?: string, scope: "ingest" | "sourcemap_upload" = "ingest") => {
+    "use server";
+    const result = await mutate(
+      worker().POST("/api/projects/{projectId}/keys", {
+        params: { path: { projectId } },
+        body: { name, scopes: [scope], ...(allowedApp ? { allowedApp } : {}) },
+      }),
+    );
+    return result.ok ? { ok: true as const, data: { apiKey: result.data.apiKey, secret: result.data.key } } : result;
+  },
+  "create-key",
+);
 
 export const revokeKey = action(async (projectId: string, keyId: string) => {
   "use server";

@@ -9,6 +9,7 @@ export default function SettingsLayout(props: RouteSectionProps) {
   const tabs = () => [
     { href: base(), label: "Project", end: true },
     { href: `${base()}/keys`, label: "API keys" },
+    { href: `${base()}/sourcemaps`, label: "Source maps" },
     { href: `${base()}/members`, label: "Members" },
     { href: `${base()}/usage`, label: "Usage" },
     { href: `${base()}/billing`, label: "Billing" },

@@ -6,33 +6,94 @@ import { Boundary } from "~/components/states";
 import { getIssue, getIssueSessions, getIssueUsers, getProjectContext, setIssueStatus } from "~/lib/api";
 import { RANGES, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDateTime, formatDuration, formatRelative } from "~/lib/format";
-import type { AffectedSession, AffectedUser, Frame, IssueStatus, Occurrence, Page } from "~/lib/types";
+import type { AffectedSession, AffectedUser, Frame, FramePosition, IssueStatus, Occurrence, Page } from "~/lib/types";
 
-function FrameList(props: { frames: Frame[] }) {
-  const inApp = () => props.frames.filter((frame) => frame.inApp !== false);
-  const other = () => props.frames.filter((frame) => frame.inApp === false);
-  const line = (frame: Frame) =>
-    `${frame.function || "<anonymous>"}  ${frame.file ?? ""}${frame.line ? `:${frame.line}` : ""}${frame.column ? `:${frame.column}` : ""}`;
+function frameLine(frame: FramePosition): string {
+  const where = `${frame.file ?? ""}${frame.line ? `:${frame.line}` : ""}${frame.column ? `:${frame.column}` : ""}`;
+  return `${frame.function || "<anonymous>"}  ${where}`;
+}
+
+/** The original source around a symbolicated frame, its own line marked. */
+function SourceContext(props: { frame: Frame }) {
+  const first = () => (props.frame.line ?? 1) - (props.frame.preContext?.length ?? 0);
+  const lines = () => [
+    ...(props.frame.preContext ?? []),
+    props.frame.contextLine ?? "",
+    ...(props.frame.postContext ?? []),
+  ];
+  const current = () => props.frame.preContext?.length ?? 0;
   return (
-    <div>
-      <For each={inApp()}>{(frame) => <div class="frame in-app">{line(frame)}</div>}</For>
-      <Show when={other().length > 0}>
-        <details>
-          <summary class="small muted">{other().length} library frames</summary>
-          <For each={other()}>{(frame) => <div class="frame">{line(frame)}</div>}</For>
-        </details>
+    <ol class="source-context" start={first()} data-testid="source-context">
+      <For each={lines()}>{(text, index) => <li classList={{ current: index() === current() }}>{text || " "}</li>}</For>
+    </ol>
+  );
+}
+
+function FrameRow(props: { frame: Frame; raw: boolean }) {
+  const shown = (): FramePosition => (props.raw ? (props.frame.raw ?? props.frame) : props.frame);
+  return (
+    <div class="frame" classList={{ "in-app": props.frame.inApp !== false }} data-testid="frame">
+      {frameLine(shown())}
+      <Show when={!props.raw && props.frame.contextLine !== undefined && props.frame.inApp !== false}>
+        <SourceContext frame={props.frame} />
       </Show>
     </div>
   );
 }
 
-function OccurrenceView(props: { occurrence: Occurrence }) {
+/**
+ * Original frames when a source map resolved them (with context lines), a toggle to the frames as
+ * the SDK sent them, and a note when the release has frames but no map matched.
+ */
+function FrameList(props: { frames: Frame[]; release?: string | null; app?: string | null; projectId: string }) {
+  const [raw, setRaw] = createSignal(false);
+  const symbolicated = () => props.frames.some((frame) => frame.symbolicated);
+  const inApp = () => props.frames.filter((frame) => frame.inApp !== false);
+  const other = () => props.frames.filter((frame) => frame.inApp === false);
+  return (
+    <div class="stack-gap">
+      <Show
+        when={symbolicated()}
+        fallback={
+          <Show when={props.release && props.frames.some((frame) => /\.(m|c)?js$/.test(frame.file ?? ""))}>
+            <p class="note small" data-testid="no-source-map">
+              No source map matched release <strong>{props.release}</strong> of app <strong>{props.app}</strong>, so
+              these frames are as the browser reported them.{" "}
+              <A href={`/projects/${props.projectId}/settings/sourcemaps`}>Upload source maps</A> to see original files,
+              lines and functions.
+            </p>
+          </Show>
+        }
+      >
+        <fieldset class="segmented" aria-label="Frames">
+          <button type="button" classList={{ active: !raw() }} aria-pressed={!raw()} onClick={() => setRaw(false)}>
+            Original
+          </button>
+          <button type="button" classList={{ active: raw() }} aria-pressed={raw()} onClick={() => setRaw(true)}>
+            Raw (minified)
+          </button>
+        </fieldset>
+      </Show>
+      <div>
+        <For each={inApp()}>{(frame) => <FrameRow frame={frame} raw={raw()} />}</For>
+        <Show when={other().length > 0}>
+          <details>
+            <summary class="small muted">{other().length} library frames</summary>
+            <For each={other()}>{(frame) => <FrameRow frame={frame} raw={raw()} />}</For>
+          </details>
+        </Show>
+      </div>
+    </div>
+  );
+}
+
+function OccurrenceView(props: { occurrence: Occurrence; projectId: string }) {
   const o = () => props.occurrence;
   return (
     <div class="stack-gap">
       <h3>Stack trace</h3>
       <Show when={(o().frames?.length ?? 0) > 0} fallback={<pre>{o().stack ?? "No stack trace was sent."}</pre>}>
-        <FrameList frames={o().frames ?? []} />
+        <FrameList frames={o().frames ?? []} release={o().release} app={o().app} projectId={props.projectId} />
       </Show>
       <Show when={(o().breadcrumbs?.length ?? 0) > 0}>
         <h3>Breadcrumbs</h3>
@@ -387,7 +448,7 @@ export default function IssueDetail() {
                   when={data().occurrencesList[selected()]}
                   fallback={<p class="muted">No occurrence is stored (retention may have removed it).</p>}
                 >
-                  {(occurrence) => <OccurrenceView occurrence={occurrence()} />}
+                  {(occurrence) => <OccurrenceView occurrence={occurrence()} projectId={params.projectId} />}
                 </Show>
               </section>
             </>

@@ -35,6 +35,7 @@ export default function Keys() {
                 params.projectId,
                 String(form.get("name") ?? ""),
                 String(form.get("allowedApp") ?? "") || undefined,
+                form.get("scope") === "sourcemap_upload" ? "sourcemap_upload" : "ingest",
               );
               if (result.ok) {
                 setSecret(result.data.secret);
@@ -47,6 +48,12 @@ export default function Keys() {
             </Field>
             <Field label="Allowed app (optional)">
               <input name="allowedApp" maxLength={64} placeholder="web" />
+            </Field>
+            <Field label="Scope">
+              <select name="scope">
+                <option value="ingest">Ingest (SDKs)</option>
+                <option value="sourcemap_upload">Source map upload (CI)</option>
+              </select>
             </Field>
             <button class="primary" type="submit" disabled={creating.pending} style={{ "align-self": "end" }}>
               Create key
@@ -83,6 +90,10 @@ export default function Keys() {
               { header: "Name", cell: (key) => key.name },
               { header: "Key", cellClass: "mono small", cell: (key) => key.preview },
               { header: "App", class: "hide-phone", cell: (key) => key.allowedApp ?? "any" },
+              {
+                header: "Scope",
+                cell: (key) => key.scopes.map((s) => (s === "sourcemap_upload" ? "source maps" : s)).join(", "),
+              },
               { header: "Created", class: "hide-phone", cell: (key) => formatDateTime(key.createdAt) },
               { header: "Last used", cell: (key) => formatRelative(key.lastUsedAt) },
               {
