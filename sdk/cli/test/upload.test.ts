@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { build } from "esbuild";
 import pg from "pg";
+import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { telemetryTrackerSourcemaps } from "../src/vite.ts";
 
 // The real backend: scratch Postgres, migrations, seed, `wrangler dev` with local R2 (db/local/stack.ts).
 const { startLocalStack } = (await import(new URL("../../../db/local/stack.ts", import.meta.url).href)) as {
@@ -163,5 +165,30 @@ describe("telemetry-tracker sourcemaps upload", () => {
     expect(run.stdout).toContain("would be uploaded (dry run)");
     const { rows } = await db.query("select count(*)::int as n from source_map_artifacts where release = '9.9.9'");
     expect(rows[0].n).toBe(0);
+  });
+
+  it("the Vite plugin uploads the maps of a real `vite build` with their asset URLs", async () => {
+    const root = join(work, "vite-app");
+    await cp(join(work, "src"), join(root, "src"), { recursive: true });
+    await writeFile(join(root, "index.html"), '<script type="module" src="/src/release-1/main.ts"></script>');
+    await viteBuild({
+      root,
+      configFile: false,
+      logLevel: "silent",
+      build: { sourcemap: "hidden", outDir: "dist", emptyOutDir: true },
+      plugins: [
+        telemetryTrackerSourcemaps({
+          app: "shop",
+          release: "vite-1",
+          apiUrl: stack.workerUrl,
+          apiKey: uploadKey,
+          projectId: stack.demo.projectId,
+        }),
+      ],
+    });
+    const assets = await readdir(join(root, "dist", "assets"));
+    const bundle = assets.find((f) => f.endsWith(".js")) as string;
+    const { rows } = await db.query("select bundle_url from source_map_artifacts where release = 'vite-1'");
+    expect(rows.map((r) => r.bundle_url)).toEqual([`~/assets/${bundle}`]);
   });
 });
