@@ -123,10 +123,11 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
     { href: `${base()}/issues`, label: "Issues" },
     { href: `${base()}/events`, label: "Events" },
     { href: `${base()}/sessions`, label: "Sessions" },
+    { href: `${base()}/alerts`, label: "Alerts" },
     { href: `${base()}/setup`, label: "Setup" },
     { href: `${base()}/settings`, label: "Settings" },
   ];
-  const showFilters = () => !/\/(settings|setup)(\/|$)/.test(location.pathname);
+  const showFilters = () => !/\/(settings|setup|alerts)(\/|$)/.test(location.pathname);
 
   const switchOrg = async (orgId: string) => {
     setSwitching(true);

@@ -6,6 +6,7 @@
  * API's own message.
  */
 export * from "./account";
+export * from "./alerts";
 export * from "./billing";
 export * from "./events";
 export * from "./issues";

@@ -1,0 +1,111 @@
+import { action, query } from "@solidjs/router";
+import { mutate, read, worker } from "../server/worker";
+
+/** Alerts: rules (built-in and custom), destinations with send-test, fired alerts and the delivery log. */
+
+export const getAlertRules = query(async (projectId: string) => {
+  "use server";
+  return await read(worker().GET("/api/projects/{projectId}/alerts/rules", { params: { path: { projectId } } }));
+}, "alert-rules");
+
+export const getAlertDestinations = query(async (projectId: string) => {
+  "use server";
+  return await read(worker().GET("/api/projects/{projectId}/alerts/destinations", { params: { path: { projectId } } }));
+}, "alert-destinations");
+
+export const getAlertEvents = query(async (projectId: string) => {
+  "use server";
+  return await read(
+    worker().GET("/api/projects/{projectId}/alerts/events", { params: { path: { projectId }, query: { limit: 20 } } }),
+  );
+}, "alert-events");
+
+export const getAlertDeliveries = query(async (projectId: string) => {
+  "use server";
+  return await read(
+    worker().GET("/api/projects/{projectId}/alerts/deliveries", {
+      params: { path: { projectId }, query: { limit: 20 } },
+    }),
+  );
+}, "alert-deliveries");
+
+export const setAlertRuleEnabled = action(async (projectId: string, ruleId: string, enabled: boolean) => {
+  "use server";
+  return await mutate(
+    worker().PATCH("/api/projects/{projectId}/alerts/rules/{ruleId}", {
+      params: { path: { projectId, ruleId } },
+      body: { enabled },
+    }),
+  );
+}, "set-alert-rule-enabled");
+
+export interface CustomRuleInput {
+  name: string;
+  target: "errors" | "events";
+  conditions: Partial<
+    Record<"eventName" | "errorType" | "messageContains" | "level" | "app" | "environment" | "release", string>
+  >;
+  count?: { threshold: number; windowMinutes: number };
+  cooldownMinutes: number;
+}
+
+export const createAlertRule = action(async (projectId: string, input: CustomRuleInput) => {
+  "use server";
+  const conditions = Object.fromEntries(Object.entries(input.conditions).filter(([, value]) => value));
+  return await mutate(
+    worker().POST("/api/projects/{projectId}/alerts/rules", {
+      params: { path: { projectId } },
+      body: {
+        name: input.name,
+        enabled: true,
+        destinationIds: null,
+        params: {
+          target: input.target,
+          conditions: conditions as never,
+          ...(input.count ? { count: input.count } : {}),
+        },
+        cooldownSeconds: Math.round(input.cooldownMinutes * 60),
+      },
+    }),
+  );
+}, "create-alert-rule");
+
+export const deleteAlertRule = action(async (projectId: string, ruleId: string) => {
+  "use server";
+  return await mutate(
+    worker().DELETE("/api/projects/{projectId}/alerts/rules/{ruleId}", { params: { path: { projectId, ruleId } } }),
+  );
+}, "delete-alert-rule");
+
+/** A webhook's signing secret is in this answer only. */
+export const createWebhookDestination = action(
+  async (projectId: string, name: string, url: string, format: "generic" | "slack" | "discord" | "teams") => {
+    "use server";
+    return await mutate(
+      worker().POST("/api/projects/{projectId}/alerts/destinations", {
+        params: { path: { projectId } },
+        body: { kind: "webhook", name, url, format },
+      }),
+    );
+  },
+  "create-webhook-destination",
+);
+
+export const setDestinationEnabled = action(async (projectId: string, destinationId: string, enabled: boolean) => {
+  "use server";
+  return await mutate(
+    worker().PATCH("/api/projects/{projectId}/alerts/destinations/{destinationId}", {
+      params: { path: { projectId, destinationId } },
+      body: { enabled },
+    }),
+  );
+}, "set-destination-enabled");
+
+export const sendAlertTest = action(async (projectId: string, destinationId: string) => {
+  "use server";
+  return await mutate(
+    worker().POST("/api/projects/{projectId}/alerts/destinations/{destinationId}/test", {
+      params: { path: { projectId, destinationId } },
+    }),
+  );
+}, "send-alert-test");

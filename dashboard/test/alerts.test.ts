@@ -1,0 +1,132 @@
+import { createHmac } from "node:crypto";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { freePort } from "../../db/local/stack.ts";
+import { startWebhookReceiver } from "../../worker/test/setup/webhook-receiver.ts";
+import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
+
+/**
+ * The Alerts page in Chromium against the production build, a real Worker and Postgres: rules with
+ * toggles, the rule editor, a webhook destination whose "Send test" reaches a receiver on loopback
+ * (worker/test/setup/webhook-receiver.ts, standing in for a customer's endpoint) signed with the
+ * secret the page showed once, and an error sent through ingest showing up as a fired alert.
+ */
+const env = inject("env");
+const run = Date.now().toString(36);
+const hookName = `dash-${run}`;
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let receiver: { close: () => Promise<void> };
+let receiverUrl = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  receiver = await startWebhookReceiver({ port });
+  receiverUrl = `http://127.0.0.1:${port}`;
+  browser = await launchBrowser();
+  context = await newContext(browser, env);
+  page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.stack ?? error.message}`));
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail" && page) {
+    await screenshot(page, `FAILED-alerts-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => {});
+    console.error(
+      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
+    );
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.close();
+});
+
+const alertsPath = () => `/projects/${env.demo.projectId}/alerts`;
+
+describe("alerts page", () => {
+  test("built-in rules are listed and can be switched off", async () => {
+    await page.goto("/login");
+    await hydrated(page);
+    await page.fill("input[name=email]", env.demo.email);
+    await page.fill("input[name=password]", env.demo.password);
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/projects\//);
+    await page.goto(alertsPath());
+    await hydrated(page);
+    await page.waitForSelector("[data-testid=rule-row]");
+    const kinds = await page.$$eval("[data-testid=rule-row]", (rows) =>
+      rows.map((row) => row.getAttribute("data-rule-kind")),
+    );
+    expect(kinds.slice(0, 5)).toEqual(["new_issue", "regression", "error_spike", "quota_near", "quota_exceeded"]);
+    const spikeToggle = "[data-rule-kind=error_spike] input[type=checkbox]";
+    expect(await page.isChecked(spikeToggle)).toBe(true);
+    await page.click(spikeToggle);
+    await eventually(async () => {
+      await page.reload();
+      await hydrated(page);
+      await page.waitForSelector(spikeToggle);
+      return !(await page.isChecked(spikeToggle));
+    }, 10_000);
+    await page.click(spikeToggle); // back on, for whoever uses the demo project next
+  });
+
+  test("the rule editor creates a custom rule; a bad one shows the API's message", async () => {
+    await page.fill("[data-testid=rule-editor] input[name=name]", `Checkout ${run}`);
+    await page.fill("[data-testid=rule-editor] input[name=messageContains]", "checkout");
+    await page.fill("[data-testid=rule-editor] input[name=environment]", "production");
+    await page.click("[data-testid=rule-editor] button[type=submit]");
+    await page.waitForSelector(`[data-testid=rule-row][data-rule-name="Checkout ${run}"]`);
+    expect(await page.textContent(`[data-rule-name="Checkout ${run}"]`)).toContain("messageContains = checkout");
+
+    // Events cannot be filtered by an error type: the Worker's 400 is shown next to the form.
+    await page.fill("[data-testid=rule-editor] input[name=name]", "Wrong");
+    await page.selectOption("[data-testid=rule-editor] select[name=target]", "events");
+    await page.fill("[data-testid=rule-editor] input[name=errorType]", "TypeError");
+    await page.click("[data-testid=rule-editor] button[type=submit]");
+    await page.waitForSelector("[role=alert]");
+    expect(await page.textContent("[role=alert]")).toMatch(/invalid/i);
+  });
+
+  test("a webhook destination: secret shown once, send-test delivers a signed request", async () => {
+    await page.fill("[data-testid=destination-form] input[name=name]", hookName);
+    await page.fill("[data-testid=destination-form] input[name=url]", `${receiverUrl}/hook/${hookName}`);
+    await page.click("[data-testid=destination-form] button[type=submit]");
+    await page.waitForSelector("[data-testid=destination-secret]");
+    const secret = ((await page.textContent("[data-testid=destination-secret]")) ?? "").trim();
+    expect(secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+
+    const row = `[data-testid=destination-row][data-destination-name="${hookName}"]`;
+    await page.waitForSelector(row);
+    await page.click(`${row} button:has-text('Send test')`);
+    await page.waitForSelector("[data-testid=test-result]");
+    expect(await page.textContent("[data-testid=test-result]")).toContain(`Test delivered to ${hookName}`);
+
+    const res = await fetch(`${receiverUrl}/__control/requests?name=${hookName}`);
+    const { requests } = (await res.json()) as { requests: Array<{ body: string; headers: Record<string, string> }> };
+    expect(requests).toHaveLength(1);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(requests[0].headers["telemetry-signature"]) ?? [];
+    expect(createHmac("sha256", secret).update(`${t}.${requests[0].body}`).digest("hex")).toBe(v1);
+    expect(JSON.parse(requests[0].body).kind).toBe("test");
+    await page.waitForSelector("[data-testid=delivery-row][data-delivery-status=delivered]");
+  });
+
+  test("an error sent through ingest shows up as a fired alert with its delivery queued", async () => {
+    const sent = await ingest(env, "error", env.demo.apiKey, {
+      app: "web",
+      type: "AlertPageError",
+      message: `alerts page ${run}`,
+    });
+    expect(sent.status).toBe(202);
+    await eventually(async () => {
+      await page.goto(alertsPath());
+      await hydrated(page);
+      return ((await page.textContent("main")) ?? "").includes(`New issue: AlertPageError: alerts page ${run}`);
+    }, 30_000);
+    expect(await page.$$("[data-testid=alert-row][data-alert-kind=new_issue]")).not.toHaveLength(0);
+    await screenshot(page, "alerts");
+  });
+});
