@@ -20,6 +20,7 @@ import { registerOpenApi } from "./routes/openapi.ts";
 import { registerOrgs } from "./routes/orgs.ts";
 import { registerOverview } from "./routes/overview.ts";
 import { registerProjects } from "./routes/projects.ts";
+import { registerReleases } from "./routes/releases.ts";
 import { registerSessions } from "./routes/sessions.ts";
 import { registerSourcemaps } from "./routes/sourcemaps.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
@@ -45,6 +46,7 @@ registerEvents(app);
 registerSessions(app);
 registerSourcemaps(app);
 registerAlerts(app);
+registerReleases(app);
 // Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
 registerBenchRoutes(app);
 registerIngest(app);

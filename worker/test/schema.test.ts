@@ -72,6 +72,8 @@ describe("migrations", () => {
       "project_dimensions",
       "project_users_daily",
       "projects",
+      "release_counts_hourly",
+      "release_users_daily",
       "session_users_daily",
       "session_users_daily_by_scope",
       "sessions",

@@ -150,3 +150,45 @@ export const sessionUsersDailyByScope = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.day, t.app, t.environment, t.userKey] })],
 );
+
+// Release health (migration 0015): sessions by status and error occurrences per release, kept by the
+// same kind of statement-level triggers, so crash-free rates never scan sessions at read time. Only
+// rows that name a release are counted.
+
+/** Sessions started (by final status) and error occurrences per project, release, UTC hour and scope. */
+export const releaseCountsHourly = pgTable(
+  "release_counts_hourly",
+  {
+    projectId: projectRef(),
+    release: text("release").notNull(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+    errored: bigint("errored", { mode: "number" }).notNull().default(0),
+    crashed: bigint("crashed", { mode: "number" }).notNull().default(0),
+    abnormal: bigint("abnormal", { mode: "number" }).notNull().default(0),
+    errors: bigint("errors", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.release, t.hour, t.app, t.environment] }),
+    index("release_counts_hourly_project_hour_idx").on(t.projectId, t.hour),
+  ],
+);
+
+/**
+ * Per release, UTC day, scope and user (or anonymous) id: how many sessions they started and how many
+ * of those crashed. Counters, not a set, so a moved or deleted session is subtracted exactly.
+ */
+export const releaseUsersDaily = pgTable(
+  "release_users_daily",
+  {
+    projectId: projectRef(),
+    release: text("release").notNull(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    ...scopeColumns(),
+    userKey: text("user_key").notNull(),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+    crashed: bigint("crashed", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.release, t.day, t.app, t.environment, t.userKey] })],
+);

@@ -121,6 +121,8 @@ export const errorGroups = pgTable(
     firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull(),
     lastRelease: text("last_release"),
+    /** Release of the group's earliest occurrence that named one; set once by a trigger (migration 0015). */
+    firstRelease: text("first_release"),
     app: text("app"),
     environment: text("environment"),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
@@ -134,6 +136,9 @@ export const errorGroups = pgTable(
     index("error_groups_project_first_seen_idx").on(t.projectId, t.firstSeen.desc(), t.id),
     index("error_groups_project_occurrences_idx").on(t.projectId, t.occurrences.desc(), t.id),
     index("error_groups_project_users_idx").on(t.projectId, t.usersAffected.desc(), t.id),
+    // A release's new issues and the ones that regressed in it.
+    index("error_groups_project_first_release_idx").on(t.projectId, t.firstRelease),
+    index("error_groups_project_last_release_idx").on(t.projectId, t.lastRelease),
     check("error_groups_status_check", sql`${t.status} in ('unresolved', 'resolved', 'ignored')`),
   ],
 );

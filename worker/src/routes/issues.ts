@@ -28,7 +28,7 @@ import {
 import { resolveWindow } from "../services/reads/range.ts";
 import { SessionSummarySchema } from "./sessions.ts";
 
-const IssueSchema = z
+export const IssueSchema = z
   .object({
     id: z.string(),
     type: z.string(),
@@ -41,6 +41,10 @@ const IssueSchema = z
     firstSeen: z.string(),
     lastSeen: z.string(),
     lastRelease: z.string().nullable(),
+    firstRelease: z
+      .string()
+      .nullable()
+      .openapi({ description: "Release of its first occurrence that named one (the release it is new in)" }),
     app: z.string().nullable(),
     environment: z.string().nullable(),
   })

@@ -25,7 +25,7 @@ import { call, createWorld, json, sessionCookieFor, uniqueEmail } from "./helper
  * without disturbing the others), and each call a fresh session (so logout cannot leak across).
  */
 
-async function seedTelemetry(db: Database, projectId: string) {
+async function seedTelemetry(db: Database, projectId: string, release: string) {
   const now = new Date();
   const [group] = await db
     .insert(errorGroups)
@@ -49,13 +49,14 @@ async function seedTelemetry(db: Database, projectId: string) {
     type: "TypeError",
     message: "boom",
     sessionId: "sess-1",
+    release,
   });
   await db
     .insert(events)
     .values({ projectId, eventId, name: "page_view", timestamp: now, app: "web", sessionId: "sess-1" });
   const [session] = await db
     .insert(sessions)
-    .values({ projectId, sessionId: "sess-1", app: "web", startedAt: now, lastSeenAt: now })
+    .values({ projectId, sessionId: "sess-1", app: "web", startedAt: now, lastSeenAt: now, release })
     .returning();
   // Source map metadata rows (their R2 objects do not matter to the access checks): one per call
   // of the destructive DELETE route, so each actor deletes its own.
@@ -79,14 +80,15 @@ async function seedTelemetry(db: Database, projectId: string) {
     eventId,
     sessionRowId: String(session.id),
     artifactIds: artifacts.map((a) => a.id),
+    release,
   };
 }
 
 async function buildWorld() {
   return withDatabase(async (db) => {
     const world = await createWorld(db, { plan: "PRO" });
-    const telemetry = await seedTelemetry(db, world.project.id);
-    const otherTelemetry = await seedTelemetry(db, world.other.project.id);
+    const telemetry = await seedTelemetry(db, world.project.id, "1.0.0");
+    const otherTelemetry = await seedTelemetry(db, world.other.project.id, "9.9.9-other");
     const key = await createApiKey(db, world.project.id);
     const target = await createUser(db, { email: uniqueEmail("target") });
     await addMember(db, world.org.id, target.id, "EDITOR");
@@ -345,6 +347,18 @@ const ROUTES: RouteSpec[] = [
     path: (w) => `${p(w)}/sessions/${w.sessionRowId}`,
     min: "VIEWER",
   },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/releases",
+    path: (w) => `${p(w)}/releases?range=7d&sort=crash_free`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/releases/{release}",
+    path: (w) => `${p(w)}/releases/${encodeURIComponent(w.release)}`,
+    min: "VIEWER",
+  },
   { method: "GET", template: "/api/projects/{projectId}/filters", path: (w) => `${p(w)}/filters`, min: "VIEWER" },
   { method: "GET", template: "/api/projects/{projectId}/usage", path: (w) => `${p(w)}/usage`, min: "VIEWER" },
   {
@@ -577,6 +591,7 @@ describe("IDOR: another tenant's ids through my own paths", () => {
       ["PATCH", `${p(w)}/issues/${other.issueId}`, { status: "ignored" }],
       ["GET", `${p(w)}/events/${other.eventId}`],
       ["GET", `${p(w)}/sessions/${other.sessionRowId}`],
+      ["GET", `${p(w)}/releases/${encodeURIComponent(other.release)}`],
       ["DELETE", `${p(w)}/keys/${foreignKey.row.id}`],
       ["DELETE", `${p(w)}/sourcemaps/${other.artifactIds[0]}`],
       ["PATCH", `${p(w)}/alerts/rules/${foreign.ruleId}`, { enabled: false }],

@@ -19,6 +19,7 @@ export interface IssueSummary {
   firstSeen: string;
   lastSeen: string;
   lastRelease: string | null;
+  firstRelease: string | null;
   app: string | null;
   environment: string | null;
 }
@@ -31,9 +32,9 @@ export interface IssueFilters {
   q?: string;
 }
 
-const summaryColumns = sql`g.id::text as id, g.type, g.message, g.culprit, g.status, g.regressed,
+export const issueSummaryColumns = sql`g.id::text as id, g.type, g.message, g.culprit, g.status, g.regressed,
   g.occurrences::float8 as occurrences, g.users_affected as "usersAffected", ${isoText("g.first_seen")} as "firstSeen", ${isoText("g.last_seen")} as "lastSeen",
-  g.last_release as "lastRelease", g.app, g.environment`;
+  g.last_release as "lastRelease", g.first_release as "firstRelease", g.app, g.environment`;
 
 /**
  * One page of error groups. Keyset on (sort value desc, id asc), served by the
@@ -53,7 +54,7 @@ export async function listIssues(
   if (filters.environment) conditions.push(sql`g.environment = ${filters.environment}`);
   if (filters.release) {
     conditions.push(
-      sql`(g.last_release = ${filters.release} or exists (select 1 from error_occurrences r
+      sql`(g.last_release = ${filters.release} or g.first_release = ${filters.release} or exists (select 1 from error_occurrences r
             where r.group_id = g.id and r.release = ${filters.release}))`,
     );
   }
@@ -76,7 +77,7 @@ export async function listIssues(
   }
   const found = await rows<IssueSummary & { cursorKey: string }>(
     db,
-    sql`select ${summaryColumns}, ${cursorText} as "cursorKey" from error_groups g
+    sql`select ${issueSummaryColumns}, ${cursorText} as "cursorKey" from error_groups g
         where ${sql.join(conditions, sql` and `)} order by ${key} desc nulls last, g.id asc limit ${limit + 1}`,
   );
   const page = found.slice(0, limit);
@@ -144,7 +145,7 @@ export async function listOccurrences(
 export async function getIssue(db: Database, projectId: string, groupId: string, window: TimeWindow) {
   const [group] = await rows<IssueSummary>(
     db,
-    sql`select ${summaryColumns} from error_groups g
+    sql`select ${issueSummaryColumns} from error_groups g
         where g.project_id = ${projectId} and g.id = ${groupId}`,
   );
   if (!group) return null;
