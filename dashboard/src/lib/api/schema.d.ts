@@ -7393,6 +7393,256 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Releases active in the range with crash-free sessions and users, status counts, errors, new issues and adoption; keyset-paged
+         * @description Sort `adoption` (most sessions first), `crash_free` (least crash-free first), `errors` (most first), `first_seen` (newest first).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    range?: "1h" | "24h" | "7d" | "30d";
+                    from?: string;
+                    to?: string;
+                    /** @description Only this app label */
+                    app?: string;
+                    /** @description Only this environment */
+                    environment?: string;
+                    cursor?: string;
+                    limit?: number;
+                    sort?: "adoption" | "crash_free" | "errors" | "first_seen";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            window: {
+                                from: string;
+                                to: string;
+                            };
+                            releases: components["schemas"]["ReleaseHealth"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/releases/{release}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One release: its health over the range, a per-bucket series, the issues new in it and those that regressed in it */
+        get: {
+            parameters: {
+                query?: {
+                    range?: "1h" | "24h" | "7d" | "30d";
+                    from?: string;
+                    to?: string;
+                    /** @description Only this app label */
+                    app?: string;
+                    /** @description Only this environment */
+                    environment?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                    release: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReleaseDetail"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ingest/event": {
         parameters: {
             query?: never;
@@ -8584,6 +8834,8 @@ export interface components {
             firstSeen: string;
             lastSeen: string;
             lastRelease: string | null;
+            /** @description Release of its first occurrence that named one (the release it is new in) */
+            firstRelease: string | null;
             app: string | null;
             environment: string | null;
         };
@@ -8870,6 +9122,56 @@ export interface components {
                 delivered: number;
                 dead: number;
             };
+        };
+        ReleaseHealth: {
+            release: string;
+            /** @description Start of the first UTC hour with data, all time */
+            firstSeen: string | null;
+            /** @description Start of the last UTC hour with data, all time */
+            lastSeen: string | null;
+            /** @description Sessions started in the range */
+            sessions: number;
+            /** @description …of which ended errored (a handled error happened) */
+            errored: number;
+            /** @description …of which crashed */
+            crashed: number;
+            /** @description …of which ended abnormally (the app vanished) */
+            abnormal: number;
+            /** @description Distinct user (or anonymous) ids with a session, whole UTC days */
+            users: number;
+            crashedUsers: number;
+            /** @description Percent of sessions that did not crash; null without sessions */
+            crashFreeSessions: number | null;
+            /** @description Percent of users without a crashed session; null without users */
+            crashFreeUsers: number | null;
+            /** @description Error occurrences in the range */
+            errors: number;
+            /** @description Issues first seen in this release */
+            newIssues: number;
+            /** @description Percent of the range's release-tagged sessions */
+            adoption: number;
+        };
+        ReleaseDetail: {
+            window: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                bucket: "5m" | "1h" | "6h" | "1d";
+            };
+            health: components["schemas"]["ReleaseHealth"];
+            series: {
+                t: string;
+                sessions: number;
+                errored: number;
+                crashed: number;
+                abnormal: number;
+                errors: number;
+                crashFreeSessions: number | null;
+            }[];
+            /** @description First seen in this release (up to 50, most occurrences first) */
+            newIssues: components["schemas"]["Issue"][];
+            /** @description Resolved, then seen again, last in this release (up to 50) */
+            regressedIssues: components["schemas"]["Issue"][];
         };
         IngestAccepted: {
             accepted: number;
