@@ -44,6 +44,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
     const logger = createLogger(c.env?.LOG_LEVEL, { requestId });
+    // API answers are per user and per moment: no browser, proxy or CDN may keep one.
+    const isApi = c.req.path.startsWith("/api/");
+    if (isApi) c.header("Cache-Control", "no-store");
 
     const problems = findEnvProblems(c.env);
     if (problems.length > 0) {
@@ -67,6 +70,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     });
     try {
       await next();
+      if (isApi) c.res.headers.set("Cache-Control", "no-store");
     } finally {
       if (handle) runAfterResponse(c, handle.close());
     }

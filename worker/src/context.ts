@@ -23,6 +23,8 @@ export interface AppEnv {
     services: Services;
     /** The signed-in user, once `requireAuth` has checked the session cookie in this request. */
     auth?: AuthContext;
+    /** Bytes of the request body, read (and bounded) by the /api body limit before anything else. */
+    bodyBytes?: number;
   };
 }
 

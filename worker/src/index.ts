@@ -6,6 +6,7 @@ import { registerBenchRoutes } from "./bench/routes.ts";
 import { type Bindings, databaseOptions } from "./env.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
+import { apiBodyLimit } from "./middleware/body-limit.ts";
 import { registerAlerts } from "./routes/alerts.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
@@ -32,6 +33,8 @@ export { ProjectMeter } from "./meter/project-meter.ts";
 const app = createApp();
 registerHealth(app);
 // Cookie-authenticated mutations: JSON from an allowed Origin only.
+// Bodies are bounded (and read) before anything else looks at them, auth included.
+app.use("/api/*", apiBodyLimit);
 app.use("/api/*", csrfGuard);
 registerAuth(app);
 registerOrgs(app);

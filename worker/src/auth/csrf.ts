@@ -12,9 +12,11 @@ export function allowedOrigins(list: string | undefined): string[] {
 }
 
 /**
- * CSRF for the cookie-authenticated API: every mutation must be JSON (a cross-site form cannot send
- * it without a preflight) and come from an allowed Origin (the dashboard, which forwards the
- * browser's Origin). Applied to all of /api/*, sign-in included, so login CSRF is covered too.
+ * CSRF for the cookie-authenticated API: every mutation must come from an allowed Origin (the
+ * dashboard, which forwards the browser's Origin), and a body must be JSON (a cross-site form
+ * cannot send it without a preflight). A request without a body (curl -X DELETE, a POST that takes
+ * nothing) needs only the Origin: with no body there is no form to forge, and SameSite cookies do
+ * the rest. Applied to all of /api/*, sign-in included, so login CSRF is covered too.
  */
 export const csrfGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (SAFE_METHODS.has(c.req.method)) return next();
@@ -25,8 +27,10 @@ export const csrfGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!origin || !allowedOrigins(c.env.DASHBOARD_ORIGINS).includes(origin)) {
     throw new ApiError("csrf_rejected", "Origin not allowed for this request");
   }
+  // Counted by the body limit that runs first; without it, any stream counts as a body.
+  const bodyBytes = c.var.bodyBytes ?? (c.req.raw.body ? Number.POSITIVE_INFINITY : 0);
   const contentType = c.req.header("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+  if (bodyBytes > 0 && !/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new ApiError("unsupported_media_type", "Send the request as Content-Type: application/json");
   }
   return next();

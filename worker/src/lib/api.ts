@@ -11,6 +11,18 @@ export function orRefuse<T>(result: Result<T>): T {
   });
 }
 
+// A lone UTF-16 surrogate: JSON can carry one ("\ud800"), Postgres cannot store it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The one string schema for every query and body field of the API: text Postgres can hold, so NUL
+ * or a lone surrogate is a 400 validation_failed, never a 500 from the database. Refine it as usual
+ * (`Text.trim().min(1).max(100)`).
+ */
+export const Text = z.string().refine((value) => !value.includes("\u0000") && !LONE_SURROGATE.test(value), {
+  message: "must not contain NUL or unpaired surrogates",
+});
+
 /** The error envelope as documented in OpenAPI. */
 export const ErrorEnvelope = z
   .object({
@@ -85,7 +97,7 @@ export function decodeCursor(
 export const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 export const PageQuery = {
-  cursor: z.string().max(500).optional(),
+  cursor: Text.max(500).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 };
 
@@ -98,8 +110,8 @@ export const RangeQuery = {
 
 /** The dashboard's app/environment filters (exact match). */
 export const ScopeQuery = {
-  app: z.string().min(1).max(200).optional().openapi({ description: "Only this app label" }),
-  environment: z.string().min(1).max(200).optional().openapi({ description: "Only this environment" }),
+  app: Text.min(1).max(200).optional().openapi({ description: "Only this app label" }),
+  environment: Text.min(1).max(200).optional().openapi({ description: "Only this environment" }),
 };
 
 const KEYSET_PARTS = {

@@ -1,7 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireOrgRole } from "../auth/rbac.ts";
 import type { App } from "../context.ts";
-import { commonErrors, cookieAuth, decodeCursor, encodeCursor, jsonContent, OrgParams, PageQuery } from "../lib/api.ts";
+import {
+  commonErrors,
+  cookieAuth,
+  decodeCursor,
+  encodeCursor,
+  jsonContent,
+  OrgParams,
+  PageQuery,
+  Text,
+} from "../lib/api.ts";
 import { listAuditEntries } from "../services/audit.ts";
 
 const AuditEntrySchema = z
@@ -23,7 +32,7 @@ const route = createRoute({
   tags: ["Organizations"],
   security: cookieAuth,
   summary: "The organization's audit log, newest first, cursor-paged (VIEWER+)",
-  request: { params: OrgParams, query: z.object({ ...PageQuery, action: z.string().max(100).optional() }) },
+  request: { params: OrgParams, query: z.object({ ...PageQuery, action: Text.max(100).optional() }) },
   responses: {
     200: jsonContent(z.object({ entries: z.array(AuditEntrySchema), nextCursor: z.string().nullable() })),
     ...commonErrors,

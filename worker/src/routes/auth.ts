@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { allowedOrigins } from "../auth/csrf.ts";
 import { clearSessionCookie, clientIp, requireAuth, startSession } from "../auth/session.ts";
 import type { App, AppEnv } from "../context.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, orRefuse } from "../lib/api.ts";
+import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, orRefuse, Text } from "../lib/api.ts";
 import { createMailer, devLinkFor } from "../lib/mailer.ts";
 import {
   changePassword,
@@ -23,7 +23,7 @@ const Email = z
   .email()
   .max(254)
   .transform((value) => value.trim().toLowerCase());
-const Password = z.string().min(8).max(256);
+const Password = Text.min(8).max(256);
 
 export const UserSchema = z
   .object({ id: z.uuid(), email: z.string(), displayName: z.string(), createdAt: z.string() })
@@ -70,8 +70,8 @@ const registerRoute = createRoute({
       z.object({
         email: Email,
         password: Password,
-        displayName: z.string().trim().min(1).max(100),
-        inviteToken: z.string().min(1).max(200).optional(),
+        displayName: Text.trim().min(1).max(100),
+        inviteToken: Text.min(1).max(200).optional(),
       }),
     ),
   },
@@ -83,7 +83,7 @@ const loginRoute = createRoute({
   path: "/api/auth/login",
   tags,
   summary: "Sign in; sets the session cookie. Throttled per account and per IP",
-  request: { body: jsonBody(z.object({ email: Email, password: z.string().min(1).max(256) })) },
+  request: { body: jsonBody(z.object({ email: Email, password: Text.min(1).max(256) })) },
   responses: { 200: jsonContent(MeSchema, "Signed in (Set-Cookie)"), ...commonErrors },
 });
 
@@ -111,7 +111,7 @@ const updateMeRoute = createRoute({
   tags,
   security: cookieAuth,
   summary: "Change the display name",
-  request: { body: jsonBody(z.object({ displayName: z.string().trim().min(1).max(100) })) },
+  request: { body: jsonBody(z.object({ displayName: Text.trim().min(1).max(100) })) },
   responses: { 200: jsonContent(MeSchema), ...commonErrors },
 });
 
@@ -149,7 +149,7 @@ const changePasswordRoute = createRoute({
   tags,
   security: cookieAuth,
   summary: "Change my password; every other session is ended",
-  request: { body: jsonBody(z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password })) },
+  request: { body: jsonBody(z.object({ currentPassword: Text.min(1).max(256), newPassword: Password })) },
   responses: { 200: jsonContent(Ok), ...commonErrors },
 });
 
@@ -179,7 +179,7 @@ const resetRoute = createRoute({
   path: "/api/auth/reset-password",
   tags,
   summary: "Set a new password with a reset token; ends every session of the account",
-  request: { body: jsonBody(z.object({ token: z.string().min(1).max(200), password: Password })) },
+  request: { body: jsonBody(z.object({ token: Text.min(1).max(200), password: Password })) },
   responses: { 200: jsonContent(Ok), ...commonErrors },
 });
 

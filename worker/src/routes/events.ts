@@ -12,6 +12,7 @@ import {
   ProjectParams,
   RangeQuery,
   ScopeQuery,
+  Text,
 } from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { eventNames, filterOptions, getEvent, listEvents, usageByMonth } from "../services/reads/events.ts";
@@ -38,7 +39,7 @@ const EventSchema = z
   .openapi("Event");
 
 const tags = ["Read"];
-const short = z.string().min(1).max(200);
+const short = Text.min(1).max(200);
 
 const namesRoute = createRoute({
   method: "get",
@@ -85,8 +86,8 @@ const listRoute = createRoute({
       name: short.optional(),
       app: short.optional(),
       environment: short.optional(),
-      propertyKey: z.string().min(1).max(100).optional(),
-      propertyValue: z.string().max(500).optional(),
+      propertyKey: Text.min(1).max(100).optional(),
+      propertyValue: Text.max(500).optional(),
     }),
   },
   responses: {

@@ -14,6 +14,7 @@ import {
   PageQuery,
   ProjectParams,
   RangeQuery,
+  Text,
 } from "../lib/api.ts";
 import { setIssueStatus } from "../services/issues.ts";
 import {
@@ -77,7 +78,7 @@ const OccurrenceSchema = z
   .openapi("ErrorOccurrence");
 
 const tags = ["Read"];
-const short = z.string().min(1).max(200);
+const short = Text.min(1).max(200);
 const IssueParams = ProjectParams.extend({ issueId: z.uuid() });
 const Status = z.enum(["unresolved", "resolved", "ignored"]);
 

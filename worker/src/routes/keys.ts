@@ -3,7 +3,7 @@ import { API_KEY_PREFIX, API_KEY_SCOPES, type ApiKey } from "@telemetry-tracker/
 import { requireProjectRole } from "../auth/rbac.ts";
 import { clientIp } from "../auth/session.ts";
 import type { App } from "../context.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, orRefuse, ProjectParams } from "../lib/api.ts";
+import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, orRefuse, ProjectParams, Text } from "../lib/api.ts";
 import { createKey, listKeys, revokeKey } from "../services/keys.ts";
 
 const ApiKeySchema = z
@@ -61,8 +61,8 @@ const createKeyRoute = createRoute({
     params: ProjectParams,
     body: jsonBody(
       z.object({
-        name: z.string().trim().min(1).max(100),
-        allowedApp: z.string().trim().min(1).max(100).optional(),
+        name: Text.trim().min(1).max(100),
+        allowedApp: Text.trim().min(1).max(100).optional(),
         expiresAt: z.iso.datetime().optional(),
         /** `ingest` (default) sends telemetry; `sourcemap_upload` lets CI upload source maps and nothing else. */
         scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(API_KEY_SCOPES.length).optional(),

@@ -3,7 +3,7 @@ import type { Organization } from "@telemetry-tracker/db";
 import { capabilities, requireOrgRole } from "../auth/rbac.ts";
 import { clientIp, requireAuth } from "../auth/session.ts";
 import type { App } from "../context.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams } from "../lib/api.ts";
+import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams, Text } from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { archiveOrg, createOrg, listOrgs, renameOrg } from "../services/orgs.ts";
 
@@ -43,7 +43,7 @@ export const orgDto = (org: Organization, role: z.infer<typeof Role>) => {
 };
 
 const tags = ["Organizations"];
-const Name = z.string().trim().min(1).max(100);
+const Name = Text.trim().min(1).max(100);
 
 const listRoute = createRoute({
   method: "get",

@@ -3,7 +3,17 @@ import type { Project } from "@telemetry-tracker/db";
 import { capabilities, requireOrgRole, requireProjectRole } from "../auth/rbac.ts";
 import { clientIp } from "../auth/session.ts";
 import type { App } from "../context.ts";
-import { commonErrors, cookieAuth, jsonBody, jsonContent, Ok, OrgParams, orRefuse, ProjectParams } from "../lib/api.ts";
+import {
+  commonErrors,
+  cookieAuth,
+  jsonBody,
+  jsonContent,
+  Ok,
+  OrgParams,
+  orRefuse,
+  ProjectParams,
+  Text,
+} from "../lib/api.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { archiveProject, createProject, listProjects, monthlyUsage, updateProject } from "../services/projects.ts";
 
@@ -34,8 +44,8 @@ const Slug = z
   .min(1)
   .max(48)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lower-case letters, digits and single dashes");
-const Name = z.string().trim().min(1).max(100);
-const DenyKeys = z.array(z.string().trim().min(1).max(100)).max(100);
+const Name = Text.trim().min(1).max(100);
+const DenyKeys = z.array(Text.trim().min(1).max(100)).max(100);
 
 const tags = ["Projects"];
 

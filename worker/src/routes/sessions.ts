@@ -11,6 +11,7 @@ import {
   PageQuery,
   ProjectParams,
   RangeQuery,
+  Text,
 } from "../lib/api.ts";
 import { resolveWindow } from "../services/reads/range.ts";
 import { getSession, listSessions } from "../services/reads/sessions.ts";
@@ -49,7 +50,7 @@ const TimelineItemSchema = z.object({
 });
 
 const tags = ["Read"];
-const short = z.string().min(1).max(200);
+const short = Text.min(1).max(200);
 
 const listRoute = createRoute({
   method: "get",

@@ -15,6 +15,7 @@ import {
   jsonContent,
   Ok,
   ProjectParams,
+  Text,
 } from "../lib/api.ts";
 import { effectivePlan } from "../plans.ts";
 import { countArtifacts, deleteArtifact, saveArtifact, type Uploader } from "../sourcemaps/artifacts.ts";
@@ -58,9 +59,9 @@ const listRoute = createRoute({
   request: {
     params: ProjectParams,
     query: z.object({
-      app: z.string().min(1).max(128).optional(),
-      release: z.string().min(1).max(200).optional(),
-      cursor: z.string().max(500).optional(),
+      app: Text.min(1).max(128).optional(),
+      release: Text.min(1).max(200).optional(),
+      cursor: Text.max(500).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },
@@ -172,8 +173,8 @@ function keysetTimestamp(date: Date): string {
 
 function documentUpload(app: App): void {
   const fields = {
-    app: z.string().min(1).max(128),
-    release: z.string().min(1).max(200),
+    app: Text.min(1).max(128),
+    release: Text.min(1).max(200),
     bundle_url: z.string().min(1).max(SOURCEMAP_LIMITS.fieldChars).openapi({
       description: "URL or path of the minified file the map belongs to; `~/assets/main.js` matches any origin",
     }),
