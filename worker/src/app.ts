@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
 import { databaseOptions, findEnvProblems } from "./env.ts";
-import { ApiError, type ErrorCode, errorBody } from "./errors.ts";
+import { ApiError, type ErrorCode, errorBody, issueDetails } from "./errors.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 
 // 5xx answers that are a deliberate state, not a fault: a self-hosted install without billing
@@ -33,7 +33,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     // zod failures from route schemas become the envelope with field paths, never Hono's default.
     defaultHook: (result, c) => {
       if (!result.success) {
-        const details = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+        const details = issueDetails(result.error.issues);
         return c.json(errorBody("validation_failed", "The request is invalid", c.var.requestId, details), 400);
       }
     },

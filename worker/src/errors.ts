@@ -81,3 +81,21 @@ export class ApiError extends Error {
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorBody {
   return { error: { code, message, requestId, ...(details === undefined ? {} : { details }) } };
 }
+
+/** One validation problem as the envelope's `details` lists it. */
+export interface IssueDetail {
+  path: string;
+  message: string;
+}
+
+/**
+ * zod issues as the envelope's `details`: dotted paths, at most `limit` of them (a body with
+ * thousands of bad items should not produce a larger answer than itself). Used by the app's
+ * validation hook and by ingest, which validates after reading the body itself.
+ */
+export function issueDetails(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  limit = 20,
+): IssueDetail[] {
+  return issues.slice(0, limit).map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+}

@@ -112,6 +112,52 @@ describe("POST /ingest/event", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-headers")).toContain("Authorization");
     expect(res.headers.get("access-control-max-age")).toBe("86400");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+
+  it("every error answer keeps CORS and exposes Retry-After and the quota headers", async () => {
+    const { key } = await createIngestTenant(db);
+    const cases: Array<[Promise<Response>, number]> = [
+      [postIngest("/ingest/event", { name: "x", app: "web" }, { key: null }), 401],
+      [postIngest("/ingest/event", { app: "web" }, { key }), 400],
+      [postIngest("/ingest/event", null, { key, raw: "{" }), 400],
+      [postIngest("/ingest/event", null, { key, raw: "x".repeat(300_000) }), 413],
+      [postIngest("/ingest/event", null, { key, raw: "<a/>", headers: { "content-type": "application/xml" } }), 415],
+    ];
+    for (const [pending, status] of cases) {
+      const res = await pending;
+      expect(res.status).toBe(status);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      const exposed = res.headers.get("access-control-expose-headers") ?? "";
+      for (const header of ["Retry-After", "X-Quota-Limit", "X-Quota-Remaining", "X-Quota-Reset"]) {
+        expect(exposed.toLowerCase()).toContain(header.toLowerCase());
+      }
+      expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
+    }
+  });
+
+  it("each ingest kind is in the OpenAPI document with its body and error schemas", async () => {
+    const doc = await (await exports.default.fetch(`${WORKER}/openapi.json`)).json<{
+      paths: Record<
+        string,
+        {
+          post: {
+            requestBody: { content: Record<string, unknown> };
+            responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+          };
+        }
+      >;
+    }>();
+    for (const kind of ["event", "error", "session", "batch"]) {
+      const post = doc.paths[`/ingest/${kind}`].post;
+      expect(Object.keys(post.requestBody.content)).toEqual(["application/json", "text/plain"]);
+      expect(post.responses["202"].content?.["application/json"].schema.$ref).toBe(
+        "#/components/schemas/IngestAccepted",
+      );
+      for (const status of ["400", "401", "403", "413", "415", "429", "503"]) {
+        expect(post.responses[status].content?.["application/json"].schema.$ref).toBe("#/components/schemas/Error");
+      }
+    }
   });
 
   it("accepts gzip-compressed bodies", async () => {
