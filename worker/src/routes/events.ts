@@ -14,6 +14,8 @@ import {
   ScopeQuery,
   Text,
 } from "../lib/api.ts";
+import { meterClient } from "../meter/client.ts";
+import { DeadLetters } from "../meter/schemas.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { eventNames, filterOptions, getEvent, listEvents, usageByMonth } from "../services/reads/events.ts";
 import { resolveWindow } from "../services/reads/range.ts";
@@ -135,6 +137,7 @@ const usageRoute = createRoute({
       z.object({
         quota: z.number(),
         months: z.array(z.object({ month: z.string(), units: z.number() })),
+        deadLetters: DeadLetters.nullable().openapi({ description: "null when the meter cannot be reached" }),
       }),
     ),
     ...commonErrors,
@@ -186,7 +189,10 @@ export function registerEvents(app: App): void {
 
   app.openapi(usageRoute, async (c) => {
     const { project, org } = await requireProjectRole(c, c.req.valid("param").projectId, "VIEWER");
-    const months = await usageByMonth(c.var.services.db(), project.id);
-    return c.json({ quota: PLAN_LIMITS[effectivePlan(org)].monthlyUnits, months }, 200);
+    const [months, deadLetters] = await Promise.all([
+      usageByMonth(c.var.services.db(), project.id),
+      meterClient(c.env, c.var.services.logger).deadLetters(project.id, 10),
+    ]);
+    return c.json({ quota: PLAN_LIMITS[effectivePlan(org)].monthlyUnits, months, deadLetters }, 200);
   });
 }

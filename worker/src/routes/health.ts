@@ -5,24 +5,10 @@ import type { App } from "../context.ts";
 import type { Bindings } from "../env.ts";
 import { describeError, type Logger } from "../lib/logger.ts";
 import { meterClient } from "../meter/client.ts";
+import { DeadLetters } from "../meter/schemas.ts";
 
 /** A meter whose oldest buffered row waits longer than this is reported stale (deep health 503). */
 export const STALE_BUFFER_MS = 5 * 60_000;
-
-const DeadLetterEntry = z
-  .object({
-    id: z.number(),
-    at: z.string(),
-    error: z.string(),
-    kind: z.string().nullable(),
-    eventId: z.string().nullable(),
-    row: z.string().openapi({ description: "The refused row as buffered, cut to 4 KB" }),
-  })
-  .openapi("DeadLetterEntry");
-
-export const DeadLetters = z
-  .object({ count: z.number(), recent: z.array(DeadLetterEntry) })
-  .openapi("DeadLetters", { description: "Rows Postgres refused as data, kept by the project's meter" });
 
 const HealthResponse = z
   .object({

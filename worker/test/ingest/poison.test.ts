@@ -4,7 +4,9 @@ import { errorOccurrences, events, usageMonthly } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { normalizeJsonText, normalizeString } from "../../src/ingest/normalize.ts";
+import { call, createWorld } from "../api/helpers.ts";
 import { openTestDatabase, withDatabase } from "../helpers/db.ts";
+import { createApiKey } from "../helpers/fixtures.ts";
 import { createIngestTenant, currentMonth, flushMeter, meter, postIngest, WORKER } from "../helpers/ingest.ts";
 
 const handle = openTestDatabase();
@@ -185,6 +187,33 @@ describe("the flush isolates rows Postgres refuses", () => {
       const rows = await fresh.select({ name: events.name }).from(events).where(eq(events.projectId, project.id));
       expect(rows.map((row) => row.name).sort()).toEqual(["good", "warm"]);
     });
+  });
+});
+
+describe("dead letters on the project's usage", () => {
+  it("GET /api/projects/:id/usage counts them and lists the newest, for a VIEWER", async () => {
+    const world = await createWorld(db);
+    const { key } = await createApiKey(db, world.project.id);
+    const usage = async () => {
+      const res = await call(`/api/projects/${world.project.id}/usage`, { cookie: world.members.VIEWER.cookie });
+      expect(res.status).toBe(200);
+      return res.json<{
+        deadLetters: { count: number; recent: Array<{ eventId: string; kind: string; error: string }> };
+      }>();
+    };
+    expect((await usage()).deadLetters).toEqual({ count: 0, recent: [] });
+
+    expect((await postIngest("/ingest/event", { name: "fine", app: "web" }, { key })).status).toBe(202);
+    const badId = crypto.randomUUID();
+    await injectIntoBuffer(world.project.id, [rawEventRow({ event_id: badId, properties: { v: "\u0000" } })]);
+    await flushMeter(world.project.id);
+    const { deadLetters } = await usage();
+    expect(deadLetters.count).toBe(1);
+    expect(deadLetters.recent[0]).toMatchObject({ eventId: badId, kind: "event" });
+    expect(deadLetters.recent[0].error).toMatch(/^22/);
+    // Another organization's member sees nothing of it.
+    const outsider = await call(`/api/projects/${world.project.id}/usage`, { cookie: world.members.OUTSIDER.cookie });
+    expect(outsider.status).toBe(404);
   });
 });
 
