@@ -137,6 +137,8 @@ export type SessionDetail = SessionSummary & { timeline: TimelineItem[]; truncat
 export interface Usage {
   limit: number;
   months: { month: string; units: number }[];
+  /** Rows Postgres refused as data, kept by the meter; null when it could not be asked. */
+  deadLetters: Schemas["DeadLetters"] | null;
 }
 
 /** GET /api/orgs/:orgId/billing, when Stripe is set up on this installation. */

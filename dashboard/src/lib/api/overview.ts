@@ -1,6 +1,6 @@
 import { query } from "@solidjs/router";
 import { read, worker } from "../server/worker";
-import type { Overview } from "../types";
+import type { Overview, Usage } from "../types";
 import { toIssue, toSession, toTotals } from "./mappers";
 import { compact, filterParams, type ViewFilters } from "./params";
 
@@ -31,5 +31,6 @@ export const getOverview = query(async (projectId: string, filters: ViewFilters)
 export const getUsage = query(async (projectId: string) => {
   "use server";
   const wire = await read(worker().GET("/api/projects/{projectId}/usage", { params: { path: { projectId } } }));
-  return { limit: wire.quota, months: wire.months };
+  const usage: Usage = { limit: wire.quota, months: wire.months, deadLetters: wire.deadLetters };
+  return usage;
 }, "usage");

@@ -5420,6 +5420,7 @@ export interface paths {
                                 month: string;
                                 units: number;
                             }[];
+                            deadLetters: components["schemas"]["DeadLetters"] & unknown;
                         };
                     };
                 };
@@ -7660,6 +7661,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description JSON, optionally gzip (Content-Encoding); text/plain is read as JSON so sendBeacon needs no preflight */
             requestBody: {
                 content: {
                     "application/json": {
@@ -7720,54 +7722,68 @@ export interface paths {
                         "application/json": components["schemas"]["IngestAccepted"];
                     };
                 };
-                /** @description validation_failed or invalid_json, with field paths */
+                /** @description validation_failed (with field paths in details) or invalid_json */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
-                /** @description missing, invalid, revoked or expired API key */
+                /** @description missing_api_key, invalid_api_key, revoked_api_key or expired_api_key */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description app_not_allowed (key restricted to another app) or app_limit (plan's app labels) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description unsupported_media_type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description quota_exceeded or rate_limited, with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description buffer_full or backend_unavailable, with Retry-After */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7794,6 +7810,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description JSON, optionally gzip (Content-Encoding); text/plain is read as JSON so sendBeacon needs no preflight */
             requestBody: {
                 content: {
                     "application/json": {
@@ -7914,54 +7931,68 @@ export interface paths {
                         "application/json": components["schemas"]["IngestAccepted"];
                     };
                 };
-                /** @description validation_failed or invalid_json, with field paths */
+                /** @description validation_failed (with field paths in details) or invalid_json */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
-                /** @description missing, invalid, revoked or expired API key */
+                /** @description missing_api_key, invalid_api_key, revoked_api_key or expired_api_key */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description app_not_allowed (key restricted to another app) or app_limit (plan's app labels) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description unsupported_media_type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description quota_exceeded or rate_limited, with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description buffer_full or backend_unavailable, with Retry-After */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -7988,6 +8019,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description JSON, optionally gzip (Content-Encoding); text/plain is read as JSON so sendBeacon needs no preflight */
             requestBody: {
                 content: {
                     "application/json": {
@@ -8064,54 +8096,68 @@ export interface paths {
                         "application/json": components["schemas"]["IngestAccepted"];
                     };
                 };
-                /** @description validation_failed or invalid_json, with field paths */
+                /** @description validation_failed (with field paths in details) or invalid_json */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
-                /** @description missing, invalid, revoked or expired API key */
+                /** @description missing_api_key, invalid_api_key, revoked_api_key or expired_api_key */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description app_not_allowed (key restricted to another app) or app_limit (plan's app labels) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description unsupported_media_type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description quota_exceeded or rate_limited, with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description buffer_full or backend_unavailable, with Retry-After */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -8138,6 +8184,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description JSON, optionally gzip (Content-Encoding); text/plain is read as JSON so sendBeacon needs no preflight */
             requestBody: {
                 content: {
                     "application/json": {
@@ -8376,54 +8423,68 @@ export interface paths {
                         "application/json": components["schemas"]["IngestAccepted"];
                     };
                 };
-                /** @description validation_failed or invalid_json, with field paths */
+                /** @description validation_failed (with field paths in details) or invalid_json */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
-                /** @description missing, invalid, revoked or expired API key */
+                /** @description missing_api_key, invalid_api_key, revoked_api_key or expired_api_key */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description app_not_allowed (key restricted to another app) or app_limit (plan's app labels) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description unsupported_media_type */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description quota_exceeded or rate_limited, with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
                 /** @description buffer_full or backend_unavailable, with Retry-After */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -8542,14 +8603,16 @@ export interface components {
                 lastEvaluatedAt: string | null;
             };
         };
-        /** @description Rows Postgres refused as data, kept by the project's meter */
+        /** @description Rows Postgres refused as data, kept by the project's meter instead of blocking its flush */
         DeadLetters: {
             count: number;
+            /** @description Newest first */
             recent: components["schemas"]["DeadLetterEntry"][];
         } | null;
         DeadLetterEntry: {
             id: number;
             at: string;
+            /** @description SQLSTATE and Postgres' message, quoted values cut out */
             error: string;
             kind: string | null;
             eventId: string | null;

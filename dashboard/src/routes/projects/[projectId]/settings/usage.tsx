@@ -1,7 +1,7 @@
 import { createAsync, useParams } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { getProjectContext, getUsage } from "~/lib/api";
-import { formatCount } from "~/lib/format";
+import { formatCount, formatDateTime } from "~/lib/format";
 
 export default function UsagePage() {
   const params = useParams<Record<string, string>>();
@@ -64,6 +64,43 @@ export default function UsagePage() {
           </table>
         </Show>
       </section>
+      {/* Shown only when something was refused: a healthy project has nothing to say here. */}
+      <Show when={(usage()?.deadLetters?.count ?? 0) > 0 && usage()?.deadLetters}>
+        {(dead) => (
+          <section class="card" data-testid="dead-letters">
+            <h2>Rows Postgres refused</h2>
+            <p>
+              <strong data-testid="dead-letter-count">{formatCount(dead().count)}</strong> accepted{" "}
+              {dead().count === 1 ? "row was" : "rows were"} refused by the database as data and kept aside, so the rest
+              of ingest carries on. They stay counted in the month's units.
+            </p>
+            <Show when={dead().recent.length > 0}>
+              <table>
+                <thead>
+                  <tr>
+                    <th>When</th>
+                    <th>Kind</th>
+                    <th>Event id</th>
+                    <th>Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={dead().recent}>
+                    {(entry) => (
+                      <tr>
+                        <td>{formatDateTime(entry.at)}</td>
+                        <td>{entry.kind ?? "?"}</td>
+                        <td class="mono small">{entry.eventId ?? "?"}</td>
+                        <td class="small">{entry.error}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </Show>
+          </section>
+        )}
+      </Show>
     </div>
   );
 }
