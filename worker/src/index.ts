@@ -22,6 +22,7 @@ import { registerOrgs } from "./routes/orgs.ts";
 import { registerOverview } from "./routes/overview.ts";
 import { registerProjects } from "./routes/projects.ts";
 import { registerReleases } from "./routes/releases.ts";
+import { registerSentry } from "./routes/sentry.ts";
 import { registerSessions } from "./routes/sessions.ts";
 import { registerSourcemaps } from "./routes/sourcemaps.ts";
 import { registerWebhooks } from "./routes/webhooks.ts";
@@ -32,6 +33,8 @@ export { ProjectMeter } from "./meter/project-meter.ts";
 // Routes are listed, not discovered: this is the whole API surface.
 const app = createApp();
 registerHealth(app);
+// Sentry SDKs post to /api/:numericId/envelope/ with a DSN key, no cookie: before the CSRF guard.
+registerSentry(app);
 // Cookie-authenticated mutations: JSON from an allowed Origin only.
 // Bodies are bounded (and read) before anything else looks at them, auth included.
 app.use("/api/*", apiBodyLimit);

@@ -1,4 +1,15 @@
-import { bigint, index, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { softDelete, timestamps } from "./columns.ts";
 import { organizations } from "./organizations.ts";
 import { users } from "./users.ts";
@@ -10,6 +21,11 @@ export const projects = pgTable(
     orgId: uuid("org_id")
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
+    /**
+     * A stable small number naming the project where a number is required: the Sentry SDKs refuse a
+     * DSN whose last path segment is not numeric (`https://<key>@<host>/<numericId>`).
+     */
+    numericId: integer("numeric_id").notNull().generatedAlwaysAsIdentity(),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     /** Extra property keys whose values are scrubbed at ingest, on top of the built-in sensitive keys. */
@@ -17,7 +33,11 @@ export const projects = pgTable(
     ...timestamps,
     ...softDelete,
   },
-  (t) => [unique("projects_org_slug_unique").on(t.orgId, t.slug), index("projects_org_idx").on(t.orgId)],
+  (t) => [
+    unique("projects_org_slug_unique").on(t.orgId, t.slug),
+    index("projects_org_idx").on(t.orgId),
+    uniqueIndex("projects_numeric_id_unique").on(t.numericId),
+  ],
 );
 
 export const apiKeys = pgTable(

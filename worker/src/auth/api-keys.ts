@@ -47,6 +47,7 @@ async function loadFromPostgres(db: Database, publicId: string): Promise<CachedL
     keyId: row.key.id,
     publicId,
     projectId: row.project.id,
+    projectNumericId: row.project.numericId,
     orgId: row.org.id,
     secretHash: row.key.secretHash,
     allowedApp: row.key.allowedApp,
@@ -64,6 +65,8 @@ async function lookup(env: Bindings, db: () => Database, publicId: string): Prom
   if (cached && cached.expiresAt > now) return cached.value;
 
   let value = await env.KEYS.get<CachedLookup>(kvName(publicId), "json");
+  // A record cached before projects had numeric ids is read again from Postgres, once.
+  if (value && !("unknown" in value) && value.projectNumericId === undefined) value = null;
   if (!value) {
     value = await loadFromPostgres(db(), publicId);
     const ttl = "unknown" in value ? KEY_CACHE.unknownKvSeconds : KEY_CACHE.kvSeconds;
@@ -83,6 +86,30 @@ export function extractApiKey(request: Request): string | null {
   return request.headers.get("x-api-key")?.trim() || new URL(request.url).searchParams.get("api_key");
 }
 
+async function findKey(env: Bindings, db: () => Database, publicId: string): Promise<KeyRecord | null> {
+  let record: CachedLookup;
+  try {
+    record = await lookup(env, db, publicId);
+  } catch (error) {
+    throw new ApiError("backend_unavailable", "Could not verify the API key right now; retry shortly", {
+      headers: { "Retry-After": "5" },
+      details: { reason: (error as Error).message },
+    });
+  }
+  return "unknown" in record ? null : record;
+}
+
+function refuseUnusable(record: KeyRecord, scope: ApiKeyScope): KeyRecord {
+  if (record.disabled) throw new ApiError("revoked_api_key", "The API key has been revoked");
+  if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
+    throw new ApiError("expired_api_key", "The API key has expired");
+  }
+  if (!(record.scopes ?? ["ingest"]).includes(scope)) {
+    throw new ApiError("insufficient_scope", `This API key lacks the ${scope} scope`);
+  }
+  return record;
+}
+
 /**
  * Authenticates an ingest request: parse → isolate cache → KV → Postgres, constant-time secret
  * check, then the key's scope (a source map upload key cannot ingest, an ingest key cannot upload).
@@ -97,30 +124,40 @@ export async function authenticateApiKey(
   const presented = extractApiKey(request);
   if (!presented)
     throw new ApiError("missing_api_key", "Send the project API key as `Authorization: Bearer tt_live_…`");
+  return authenticateKeyString(env, db, presented, scope);
+}
+
+/** The same checks for a key already taken from wherever its protocol carries it. */
+export async function authenticateKeyString(
+  env: Bindings,
+  db: () => Database,
+  presented: string,
+  scope: ApiKeyScope = "ingest",
+): Promise<KeyRecord> {
   const parsed = parseApiKey(presented);
   if (!parsed) throw new ApiError("invalid_api_key", "The API key is malformed");
-
-  let record: CachedLookup;
-  try {
-    record = await lookup(env, db, parsed.publicId);
-  } catch (error) {
-    throw new ApiError("backend_unavailable", "Could not verify the API key right now; retry shortly", {
-      headers: { "Retry-After": "5" },
-      details: { reason: (error as Error).message },
-    });
-  }
-  if ("unknown" in record) throw new ApiError("invalid_api_key", "The API key is not valid");
+  const record = await findKey(env, db, parsed.publicId);
+  if (!record) throw new ApiError("invalid_api_key", "The API key is not valid");
   if (!timingSafeEqual(await sha256Hex(parsed.secret), record.secretHash)) {
     throw new ApiError("invalid_api_key", "The API key is not valid");
   }
-  if (record.disabled) throw new ApiError("revoked_api_key", "The API key has been revoked");
-  if (record.expiresAt !== null && record.expiresAt <= Date.now()) {
-    throw new ApiError("expired_api_key", "The API key has expired");
-  }
-  if (!(record.scopes ?? ["ingest"]).includes(scope)) {
-    throw new ApiError("insufficient_scope", `This API key lacks the ${scope} scope`);
-  }
-  return record;
+  return refuseUnusable(record, scope);
+}
+
+/**
+ * Authenticates by the key's public id alone: a Sentry DSN carries only a public key, so a key's
+ * public id is enough to ingest there (as a browser key in page source is). Revocation, expiry and
+ * scope bite exactly as for full keys.
+ */
+export async function authenticatePublicId(
+  env: Bindings,
+  db: () => Database,
+  publicId: string,
+  scope: ApiKeyScope = "ingest",
+): Promise<KeyRecord> {
+  const record = await findKey(env, db, publicId);
+  if (!record) throw new ApiError("invalid_api_key", "The DSN's public key is not a key of this service");
+  return refuseUnusable(record, scope);
 }
 
 /**

@@ -8,6 +8,8 @@ export interface KeyRecord {
   keyId: string;
   publicId: string;
   projectId: string;
+  /** The project's numeric id, the one a Sentry DSN names. */
+  projectNumericId: number;
   orgId: string;
   secretHash: string;
   allowedApp: string | null;

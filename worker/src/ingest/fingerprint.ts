@@ -65,14 +65,25 @@ export interface FingerprintInput {
   fingerprint?: string[] | null;
 }
 
+/** Sentry's fingerprint variable for "the grouping you would have done anyway". */
+const DEFAULT_PART = /^\{\{\s*default\s*\}\}$/i;
+
 /**
  * Groups errors: exception type, the normalised message and the top in-app frames (file and
- * function, never line or column, so a rebuild does not split a group). A client fingerprint wins.
+ * function, never line or column, so a rebuild does not split a group). A client fingerprint wins;
+ * a `{{ default }}` part in it stands for the default fingerprint (Sentry's convention), so
+ * `["{{ default }}"]` alone groups exactly as no fingerprint does.
  */
 export async function computeFingerprint(input: FingerprintInput): Promise<string> {
-  if (input.fingerprint && input.fingerprint.length > 0) {
-    return sha256Hex(["custom", ...input.fingerprint].join("\n"));
+  const custom = input.fingerprint ?? [];
+  if (custom.length > 0 && !custom.every((part) => DEFAULT_PART.test(part))) {
+    const ours = custom.some((part) => DEFAULT_PART.test(part)) ? await defaultFingerprint(input) : "";
+    return sha256Hex(["custom", ...custom.map((part) => (DEFAULT_PART.test(part) ? ours : part))].join("\n"));
   }
+  return defaultFingerprint(input);
+}
+
+function defaultFingerprint(input: FingerprintInput): Promise<string> {
   const inApp = input.frames.filter((frame) => frame.in_app);
   const significant = (inApp.length > 0 ? inApp : input.frames).slice(0, FRAMES_IN_FINGERPRINT);
   const frameKeys = significant.map((frame) => `${normalizeFile(frame.file ?? "?")}|${frame.function ?? "?"}`);
