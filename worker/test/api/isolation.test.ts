@@ -478,6 +478,9 @@ const PUBLIC_ROUTES = new Set([
   "POST /api/auth/reset-password",
   "GET /api/invites/{token}", // the token is the credential
   "POST /api/invites/{token}/accept", // signed-in user whose email matches the invite
+  // Sentry intake: the DSN's key is the credential, no cookie (its auth cases: test/sentry/intake.test.ts)
+  "POST /api/{sentryProjectId}/envelope/",
+  "POST /api/{sentryProjectId}/store/",
 ]);
 
 // What this build actually registers (read synchronously, so the matrix below is built from it).

@@ -263,17 +263,14 @@ describe("paths", () => {
 
   it("answers a CORS preflight with the requested headers, cached, whatever the key", async () => {
     const t = await createSentryTenant(db);
-    const preflight = await exports.default.fetch(
-      `http://tt.test${t.envelopePath}?sentry_key=${t.publicKey}`,
-      {
-        method: "OPTIONS",
-        headers: {
-          origin: "https://shop.example.test",
-          "access-control-request-method": "POST",
-          "access-control-request-headers": "x-probe-header, content-type",
-        },
+    const preflight = await exports.default.fetch(`http://tt.test${t.envelopePath}?sentry_key=${t.publicKey}`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://shop.example.test",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "x-probe-header, content-type",
       },
-    );
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
