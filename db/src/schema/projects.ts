@@ -79,6 +79,28 @@ export const usageMonthly = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.month] })],
 );
 
+/**
+ * What the Sentry intake saw but did not store, per project, UTC month, data category and reason:
+ * `source = 'client'` is what Sentry SDKs reported dropping themselves (their client reports),
+ * `'ignored'` what we accepted and discarded (attachments, replays, child spans, …). Written by the
+ * meter's flush as its absolute counts, so a replayed flush changes nothing.
+ */
+export const intakeOutcomes = pgTable(
+  "intake_outcomes",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    source: text("source", { enum: ["client", "ignored"] }).notNull(),
+    category: text("category").notNull(),
+    reason: text("reason").notNull(),
+    quantity: bigint("quantity", { mode: "number" }).notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.month, t.source, t.category, t.reason] })],
+);
+
 export const API_KEY_SCOPES = ["ingest", "sourcemap_upload"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

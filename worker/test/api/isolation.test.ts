@@ -468,6 +468,12 @@ const ROUTES: RouteSpec[] = [
     path: (w) => `${p(w)}/alerts/deliveries`,
     min: "VIEWER",
   },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/usage/outcomes",
+    path: (w) => `${p(w)}/usage/outcomes`,
+    min: "VIEWER",
+  },
 ];
 
 /** Routes outside the matrix and why; each is tested on its own (auth.test.ts, management.test.ts). */
