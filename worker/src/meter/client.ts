@@ -2,13 +2,14 @@ import type { Plan } from "@telemetry-tracker/db";
 import type { Bindings } from "../env.ts";
 import { createLogger, describeError, type Logger } from "../lib/logger.ts";
 import { type BufferedRow, sessionKey } from "./buffered-row.ts";
-import type { MonthlyUsage } from "./flush.ts";
+import type { IntakeOutcome, MonthlyUsage } from "./flush.ts";
 import type { AdmitRequest, AdmitResult, DeadLetterReport, MeterStats, ProjectMeter } from "./project-meter.ts";
 
 /** What the Worker sends the meter for a batch of rows. */
 export function prepareAdmission(
   rows: BufferedRow[],
   key: { projectId: string; publicId: string; plan: Plan },
+  outcomes: IntakeOutcome[] = [],
 ): AdmitRequest {
   return {
     projectId: key.projectId,
@@ -20,6 +21,7 @@ export function prepareAdmission(
     apps: [...new Set(rows.map((row) => row.app))],
     chargeableRows: rows.filter((row) => row.kind !== "session").length,
     sessionKeys: rows.flatMap((row) => (row.kind === "session" ? [sessionKey(row.app, row.session_id)] : [])),
+    outcomes,
   };
 }
 
@@ -70,8 +72,13 @@ export class MeterClient {
     return namespace.get(namespace.idFromName(projectId)) as DurableObjectStub<ProjectMeter>;
   }
 
-  async admit(key: { projectId: string; publicId: string; plan: Plan }, rows: BufferedRow[]): Promise<AdmitOutcome> {
-    const request = prepareAdmission(rows, key);
+  /** Admits rows (and, from the Sentry intake, outcome counts) under the project's limits. */
+  async admit(
+    key: { projectId: string; publicId: string; plan: Plan },
+    rows: BufferedRow[],
+    outcomes: IntakeOutcome[] = [],
+  ): Promise<AdmitOutcome> {
+    const request = prepareAdmission(rows, key, outcomes);
     try {
       return await this.stub(key.projectId).admit(request);
     } catch (error) {

@@ -9,6 +9,20 @@ export type MonthlyUsage = {
   units: number;
 };
 
+/**
+ * What the Sentry intake saw but did not store: `client` is what an SDK reported dropping,
+ * `ignored` what we accepted and discarded. Counted by the meter, never billed.
+ */
+export type IntakeOutcome = {
+  source: "client" | "ignored";
+  category: string;
+  reason: string;
+  quantity: number;
+};
+
+/** An outcome counter of one month, as the meter holds it: an absolute count. */
+export type MonthlyOutcome = IntakeOutcome & { month: string };
+
 export interface FlushCounts {
   events: number;
   occurrences: number;
@@ -182,7 +196,8 @@ async function insertErrors(tx: Database, projectId: string, rows: ErrorRow[]): 
 
 /**
  * Writes one buffered batch in one transaction. Safe to run twice: every insert is idempotent on
- * `event_id`, session upserts converge, and usage is written as the meter's absolute count.
+ * `event_id`, session upserts converge, and usage and outcomes are written as the meter's absolute
+ * counts.
  */
 export async function writeBatch(
   db: Database,
@@ -190,6 +205,7 @@ export async function writeBatch(
   rows: BufferedRow[],
   usage: MonthlyUsage[],
   logger?: Logger,
+  outcomes: MonthlyOutcome[] = [],
 ): Promise<FlushCounts> {
   const events = rows.filter((row): row is EventRow => row.kind === "event");
   const errors = rows.filter((row): row is ErrorRow => row.kind === "error");
@@ -211,6 +227,15 @@ export async function writeBatch(
         set units = greatest(usage_monthly.units, excluded.units), updated_at = now()
         returning coalesce((select units from previous), 0)::int as before, units::int as after`);
       if (result.rows[0]) usageChanges.push({ month, ...result.rows[0] });
+    }
+    if (outcomes.length > 0) {
+      await tx.execute(sql`
+        insert into intake_outcomes (project_id, month, source, category, reason, quantity, updated_at)
+        select ${projectId}::uuid, x.month, x.source, x.category, x.reason, x.quantity, now()
+        from jsonb_to_recordset(${json(outcomes)}) as x(month text, source text, category text, reason text,
+          quantity bigint)
+        on conflict (project_id, month, source, category, reason) do update
+        set quantity = greatest(intake_outcomes.quantity, excluded.quantity), updated_at = now()`);
     }
     const alerts = await recordAlerts(tx as unknown as Database, logger, {
       projectId,
@@ -285,11 +310,12 @@ export async function writeIsolatingBadRows(
   rows: BufferedRow[],
   usage: MonthlyUsage[],
   logger?: Logger,
+  outcomes: MonthlyOutcome[] = [],
 ): Promise<DeadLetter[]> {
   const dead: DeadLetter[] = [];
   const attempt = async (start: number, end: number): Promise<void> => {
     try {
-      await writeBatch(db, projectId, rows.slice(start, end), usage, logger);
+      await writeBatch(db, projectId, rows.slice(start, end), usage, logger, outcomes);
     } catch (error) {
       if (!isDataError(error) || end - start === 0) throw error;
       if (end - start === 1) {

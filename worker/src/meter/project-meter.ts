@@ -7,7 +7,13 @@ import { createLogger, describeError, type Logger } from "../lib/logger.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { symbolicateErrorRows } from "../sourcemaps/at-flush.ts";
 import { type BufferedRow, sessionKey } from "./buffered-row.ts";
-import { describeFlushError, type MonthlyUsage, writeIsolatingBadRows } from "./flush.ts";
+import {
+  describeFlushError,
+  type IntakeOutcome,
+  type MonthlyOutcome,
+  type MonthlyUsage,
+  writeIsolatingBadRows,
+} from "./flush.ts";
 import { migrate } from "./storage.ts";
 
 export interface QuotaState {
@@ -38,6 +44,8 @@ export interface AdmitRequest {
   chargeableRows: number;
   /** `app\0session_id` of every session row; each one the meter has not seen costs a unit. */
   sessionKeys: string[];
+  /** What the Sentry intake only counts (free; kept with the admission, lost with a refusal). */
+  outcomes?: IntakeOutcome[];
 }
 
 /** The meter's refusals are answered with the error code of the same name. */
@@ -331,6 +339,17 @@ export class ProjectMeter extends DurableObject<Bindings> {
         units,
       );
     }
+    for (const { source, category, reason, quantity } of request.outcomes ?? []) {
+      this.sql.exec(
+        `insert into outcomes (month, source, category, reason, quantity, dirty) values (?, ?, ?, ?, ?, 1)
+         on conflict (month, source, category, reason) do update set quantity = quantity + excluded.quantity, dirty = 1`,
+        utcMonth(now),
+        source,
+        category,
+        reason,
+        quantity,
+      );
+    }
     return {
       rows: inserted.length,
       bytes: inserted.reduce((sum, row) => sum + row.bytes, 0),
@@ -443,12 +462,22 @@ export class ProjectMeter extends DurableObject<Bindings> {
       bytes += entry.bytes;
     }
     const dirtyUsage = this.sql.exec<MonthlyUsage>("select month, units from usage where dirty = 1").toArray();
-    if (batch.length === 0 && dirtyUsage.length === 0) return 0;
+    const dirtyOutcomes = this.sql
+      .exec<MonthlyOutcome>("select month, source, category, reason, quantity from outcomes where dirty = 1")
+      .toArray();
+    if (batch.length === 0 && dirtyUsage.length === 0 && dirtyOutcomes.length === 0) return 0;
 
     const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
     await symbolicateErrorRows(rows, { db: this.db().db, bucket: this.env.ARTIFACTS, projectId, logger: this.logger });
     // A row Postgres refuses as data comes back as a dead letter instead of blocking the buffer.
-    const dead = await writeIsolatingBadRows(this.db().db, projectId, rows, dirtyUsage, this.logger);
+    const dead = await writeIsolatingBadRows(
+      this.db().db,
+      projectId,
+      rows,
+      dirtyUsage,
+      this.logger,
+      dirtyOutcomes,
+    );
 
     // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
     const lastSeq = batch.at(-1)?.seq ?? 0;
@@ -462,6 +491,16 @@ export class ProjectMeter extends DurableObject<Bindings> {
         .toArray();
       for (const { month, units } of dirtyUsage) {
         this.sql.exec("update usage set dirty = 0 where month = ? and units = ?", month, units);
+      }
+      for (const { month, source, category, reason, quantity } of dirtyOutcomes) {
+        this.sql.exec(
+          "update outcomes set dirty = 0 where month = ? and source = ? and category = ? and reason = ? and quantity = ?",
+          month,
+          source,
+          category,
+          reason,
+          quantity,
+        );
       }
       return removed;
     });

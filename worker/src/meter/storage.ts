@@ -32,6 +32,15 @@ const MIGRATIONS: Migration[] = [
       create index seen_event_ids_by_hour on seen_event_ids (hour);
     `);
   },
+  // 3. The Sentry intake's outcome counters (client reports, items accepted but not stored) per
+  //    month, flushed to Postgres as absolute counts like usage.
+  (sql) => {
+    sql.exec(`
+      create table outcomes (month text not null, source text not null, category text not null,
+        reason text not null, quantity integer not null, dirty integer not null default 1,
+        primary key (month, source, category, reason)) without rowid;
+    `);
+  },
 ];
 
 export const METER_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import type { Database } from "@telemetry-tracker/db";
-import { authenticateKeyString, authenticatePublicId, type KeyRecord } from "../auth/api-keys.ts";
+import { authenticateKeyString, authenticatePublicId } from "../auth/api-keys.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 

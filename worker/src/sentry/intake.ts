@@ -1,10 +1,10 @@
-import type { KeyRecord } from "../auth/api-keys.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import type { Bindings } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { normalizeJsonText } from "../ingest/normalize.ts";
 import { toBufferedRows } from "../ingest/rows.ts";
-import { describeError, type Logger } from "../lib/logger.ts";
-import { meterFor } from "../meter/client.ts";
-import { type AdmitResult, prepareAdmission } from "../meter/project-meter.ts";
+import type { Logger } from "../lib/logger.ts";
+import { meterClient } from "../meter/client.ts";
 import { QUOTA_CATEGORIES, RATE_CATEGORIES, sentryRateLimitHeader } from "./rate-limits.ts";
 import type { Translation } from "./translate.ts";
 
@@ -14,9 +14,10 @@ export function sentryAppLabel(key: KeyRecord): string {
 }
 
 /**
- * Admits a translated envelope through the same path as /ingest: rows (scrubbed, fingerprinted)
- * into the project's ProjectMeter, which applies quota, rate and buffer limits and answers only
- * once they are durable. Refusals become the answers the Sentry SDKs understand.
+ * Admits a translated envelope through the same path as /ingest: text Postgres cannot store is
+ * replaced, rows are scrubbed and fingerprinted, and the project's ProjectMeter applies quota,
+ * rate, idempotency and buffer limits, answering only once they are durable. Refusals become the
+ * answers the Sentry SDKs understand.
  */
 export async function admitTranslation(
   env: Bindings,
@@ -25,16 +26,8 @@ export async function admitTranslation(
   translation: Translation,
 ): Promise<void> {
   if (translation.items.length === 0 && translation.outcomes.length === 0) return;
-  const rows = await toBufferedRows(translation.items, key);
-  let result: AdmitResult;
-  try {
-    result = await meterFor(env, key.projectId).admit(prepareAdmission(rows, key));
-  } catch (error) {
-    logger.warn("meter unavailable", describeError(error));
-    throw new ApiError("backend_unavailable", "Ingest is temporarily unavailable; retry shortly", {
-      headers: { "Retry-After": "5" },
-    });
-  }
+  const rows = await toBufferedRows(normalizeJsonText(translation.items), key);
+  const result = await meterClient(env, logger).admit(key, rows, translation.outcomes);
   if (result.ok) return;
   const headers: Record<string, string> = {};
   if (result.retryAfterSeconds !== undefined) headers["Retry-After"] = String(result.retryAfterSeconds);

@@ -1,3 +1,4 @@
+import type { IntakeOutcome } from "../meter/flush.ts";
 import { isRecord } from "./bounds.ts";
 
 /**
@@ -5,12 +6,7 @@ import { isRecord } from "./bounds.ts";
  * `client` outcomes are what the SDK says it dropped (its `client_report` items), `ignored` ones
  * are items we accepted and discarded (attachments, replays, child spans, …).
  */
-export interface Outcome {
-  source: "client" | "ignored";
-  category: string;
-  reason: string;
-  quantity: number;
-}
+export type Outcome = IntakeOutcome;
 
 // Closed lists, so a client cannot grow the counters' cardinality: anything else is `other`.
 // Data categories and discard reasons as the SDKs define them (core `envelope.js`, `clientreport.js`).

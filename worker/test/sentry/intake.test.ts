@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { errorGroups, errorOccurrences, events, sessions } from "@telemetry-tracker/db";
+import { errorGroups, errorOccurrences, events } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { revokeApiKey } from "../../src/auth/api-keys.ts";

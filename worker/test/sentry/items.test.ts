@@ -1,8 +1,11 @@
-import { events, sessions } from "@telemetry-tracker/db";
+import { runInDurableObject } from "cloudflare:test";
+import { events, intakeOutcomes, sessions } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { call, sessionCookieFor } from "../api/helpers.ts";
 import { openTestDatabase } from "../helpers/db.ts";
-import { currentMonth, expectError, flushMeter, setMeterUsage } from "../helpers/ingest.ts";
+import { addMember, createUser } from "../helpers/fixtures.ts";
+import { currentMonth, expectError, flushMeter, meter, setMeterUsage } from "../helpers/ingest.ts";
 import { createSentryTenant, envelope, errorEvent, postSentry, sdkQuery, sentryEventId } from "../helpers/sentry.ts";
 
 const handle = openTestDatabase();
@@ -218,5 +221,69 @@ describe("metering as /ingest", () => {
       /^\d+:error;.*session:project:rate_limited$/,
     );
     expect((limited as Response).headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+});
+
+describe("what is only counted", () => {
+  it("client reports and ignored items are counted per month, category and reason, and read on /api", async () => {
+    const t = await createSentryTenant(db);
+    const query = sdkQuery(t.publicKey);
+    const report = envelope({}, [
+      {
+        header: { type: "client_report" },
+        payload: {
+          timestamp: Date.now() / 1000,
+          discarded_events: [
+            { reason: "ratelimit_backoff", category: "error", quantity: 3 },
+            { reason: "network_error", category: "session", quantity: 1 },
+            { reason: "made_up", category: "made_up", quantity: 2 },
+          ],
+        },
+      },
+    ]);
+    expect((await postSentry(t.envelopePath, report, { query })).status).toBe(200);
+    expect((await postSentry(t.envelopePath, report, { query })).status).toBe(200);
+    const ignored = envelope({}, [
+      { header: { type: "replay_event" }, payload: {} },
+      { header: { type: "log", item_count: 4 }, payload: { version: 2, items: [] } },
+      { header: { type: "check_in" }, payload: { check_in_id: "x", status: "ok" } },
+    ]);
+    expect((await postSentry(t.envelopePath, ignored, { query })).status).toBe(200);
+    await flushMeter(t.project.id);
+
+    const rows = await db.select().from(intakeOutcomes).where(eq(intakeOutcomes.projectId, t.project.id));
+    const count = (source: string, category: string, reason: string) =>
+      rows.find((row) => row.source === source && row.category === category && row.reason === reason)?.quantity;
+    expect(count("client", "error", "ratelimit_backoff")).toBe(6);
+    expect(count("client", "session", "network_error")).toBe(2);
+    expect(count("client", "other", "other")).toBe(4);
+    expect(count("ignored", "replay", "unsupported_item")).toBe(1);
+    expect(count("ignored", "log_item", "unsupported_item")).toBe(4);
+    expect(count("ignored", "monitor", "unsupported_item")).toBe(1);
+    expect(rows.every((row) => row.month === currentMonth())).toBe(true);
+    // A replayed flush writes the meter's absolute counts again: nothing doubles.
+    await runInDurableObject(meter(t.project.id), (_instance, state) => {
+      state.storage.sql.exec("update outcomes set dirty = 1");
+    });
+    await flushMeter(t.project.id);
+    const again = await db.select().from(intakeOutcomes).where(eq(intakeOutcomes.projectId, t.project.id));
+    expect(again.find((row) => row.reason === "ratelimit_backoff")?.quantity).toBe(6);
+
+    const viewer = await createUser(db);
+    await addMember(db, t.org.id, viewer.id, "VIEWER");
+    const res = await call(`/api/projects/${t.project.id}/usage/outcomes`, {
+      cookie: await sessionCookieFor(db, viewer.id),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json<{
+      outcomes: Array<{ source: string; category: string; reason: string; quantity: number }>;
+    }>();
+    expect(body.outcomes[0]).toMatchObject({
+      source: "client",
+      category: "error",
+      reason: "ratelimit_backoff",
+      quantity: 6,
+    });
+    expect(body.outcomes).toHaveLength(rows.length);
   });
 });
