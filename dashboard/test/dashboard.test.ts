@@ -268,6 +268,49 @@ describe("dashboard", () => {
     await screenshot(page, "settings-billing-unconfigured");
   });
 
+  test("Sentry: a key's DSN works with the Sentry protocol; setup offers the snippet; usage shows client reports", async () => {
+    await page.goto(`/projects/${projectId}/settings/keys`);
+    await page.waitForSelector("[data-key-name='Default key'] [data-testid=key-dsn]");
+    const dsn = await textOf("[data-key-name='Default key'] [data-testid=key-dsn]");
+    const publicId = apiKey.split("_")[2];
+    expect(dsn).toMatch(new RegExp(`^http://${publicId}@127\\.0\\.0\\.1:\\d+/\\d+$`));
+
+    // What a Sentry SDK does with that DSN: an envelope with an error and a client report.
+    const parsed = new URL(dsn);
+    const eventId = crypto.randomUUID().replace(/-/g, "");
+    const body = [
+      JSON.stringify({ event_id: eventId, sent_at: new Date().toISOString() }),
+      JSON.stringify({ type: "event" }),
+      JSON.stringify({ event_id: eventId, exception: { values: [{ type: "Error", value: "from a sentry sdk" }] } }),
+      JSON.stringify({ type: "client_report" }),
+      JSON.stringify({ discarded_events: [{ reason: "network_error", category: "error", quantity: 2 }] }),
+    ].join("\n");
+    const sent = await fetch(`${parsed.origin}/api${parsed.pathname}/envelope/?sentry_key=${parsed.username}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+      body,
+    });
+    expect(sent.status).toBe(200);
+
+    await page.goto(`/projects/${projectId}/setup`);
+    await page.waitForSelector("[data-testid=sentry-dsn]");
+    expect(await textOf("[data-testid=sentry-dsn]")).toBe(dsn);
+    await hydrated(page);
+    await page.click("a[role=tab]:has-text('Sentry SDK')");
+    expect(await textOf("pre[data-snippet]")).toContain(`dsn: "${dsn}"`);
+    await screenshot(page, "setup-sentry");
+
+    await eventually(async () => {
+      await page.goto(`/projects/${projectId}/settings/usage`);
+      await page.waitForSelector("h2:has-text('History')");
+      return (await page.locator("[data-testid=sentry-outcomes]").count()) > 0;
+    });
+    const outcomes = await textOf("[data-testid=sentry-outcomes]");
+    expect(outcomes).toContain("network_error");
+    expect(outcomes).toContain("dropped by the SDK");
+    await screenshot(page, "usage-sentry-outcomes");
+  });
+
   test("an invited VIEWER accepts in a second browser, sees no resolve button, and a forged resolve is refused", async () => {
     await page.goto(`/projects/${projectId}/settings/members`);
     await hydrated(page);

@@ -4,11 +4,29 @@ export interface SnippetInput {
   ingestUrl: string;
   apiKey: string;
   app?: string;
+  /** The project's Sentry DSN for this key, when one is known: offered as the "Sentry SDK" tab. */
+  sentryDsn?: string;
 }
 
 function snippets(input: SnippetInput): { id: string; label: string; code: string }[] {
   const { ingestUrl, apiKey } = input;
   const app = input.app || "web";
+  const sentry = input.sentryDsn
+    ? [
+        {
+          id: "sentry",
+          label: "Sentry SDK",
+          code: `// Already instrumented with Sentry (any official SDK)? Keep it; change only the DSN.
+import * as Sentry from "@sentry/browser"; // or @sentry/node, @sentry/react, …
+
+Sentry.init({
+  dsn: "${input.sentryDsn}",
+  release: "my-app@1.0.0",
+  environment: "production",
+});`,
+        },
+      ]
+    : [];
   return [
     {
       id: "browser",
@@ -88,6 +106,7 @@ export default withTelemetry(
   -H 'Content-Type: application/json' \\
   -d '{"name":"hello","app":"${app}"}'`,
     },
+    ...sentry,
   ];
 }
 

@@ -4,7 +4,7 @@ import { createSignal, For, Show } from "solid-js";
 import { AuthCard } from "~/components/AuthCard";
 import { WaitingForFirstEvent } from "~/components/FirstEvent";
 import { Snippets } from "~/components/Snippets";
-import { createKey, createOrg, createProject, getIngestUrl, getOrgs } from "~/lib/api";
+import { createKey, createOrg, createProject, getIngestUrl, getOrgs, sentryDsn } from "~/lib/api";
 
 function slugify(name: string): string {
   return (
@@ -30,7 +30,7 @@ export default function Onboarding() {
   const doCreateKey = useAction(createKey);
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
-  const [done, setDone] = createSignal<{ projectId: string; apiKey: string }>();
+  const [done, setDone] = createSignal<{ projectId: string; apiKey: string; sentryDsn?: string }>();
 
   const existingOrgId = () => {
     if (params.new === "org") return undefined;
@@ -56,7 +56,12 @@ export default function Onboarding() {
       const key = await doCreateKey(project.data.project.id, "Default key");
       if (!key.ok) return setError(key.message);
       const secret = key.data.secret;
-      setDone({ projectId: project.data.project.id, apiKey: secret });
+      const base = ingestUrl();
+      setDone({
+        projectId: project.data.project.id,
+        apiKey: secret,
+        sentryDsn: base ? sentryDsn(base, key.data.apiKey.publicId, project.data.project.numericId) : undefined,
+      });
     } finally {
       setBusy(false);
     }
@@ -110,7 +115,7 @@ export default function Onboarding() {
             <div class="secret" data-testid="new-api-key">
               {result().apiKey}
             </div>
-            <Snippets ingestUrl={ingestUrl() ?? ""} apiKey={result().apiKey} />
+            <Snippets ingestUrl={ingestUrl() ?? ""} apiKey={result().apiKey} sentryDsn={result().sentryDsn} />
             <WaitingForFirstEvent projectId={result().projectId} />
             <a class="button" href={`/projects/${result().projectId}`}>
               Skip to the dashboard

@@ -12,6 +12,8 @@ const ApiKeySchema = z
     name: z.string(),
     /** What a person recognises the key by; never the secret. */
     preview: z.string(),
+    /** The key's public id: the public key of the project's Sentry DSN (`https://<publicId>@<host>/<numericId>`). */
+    publicId: z.string(),
     allowedApp: z.string().nullable(),
     scopes: z.array(z.enum(API_KEY_SCOPES)),
     createdAt: z.string(),
@@ -26,6 +28,7 @@ const keyDto = (k: ApiKey) => ({
   id: k.id,
   name: k.name,
   preview: `${API_KEY_PREFIX}${k.publicId}_…`,
+  publicId: k.publicId,
   allowedApp: k.allowedApp,
   scopes: k.scopes,
   createdAt: k.createdAt.toISOString(),

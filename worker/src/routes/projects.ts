@@ -21,6 +21,8 @@ const ProjectSchema = z
   .object({
     id: z.uuid(),
     orgId: z.uuid(),
+    /** Stable small number: the last path segment of the project's Sentry DSN. */
+    numericId: z.number().int(),
     name: z.string(),
     slug: z.string(),
     piiDenyKeys: z.array(z.string()),
@@ -32,6 +34,7 @@ const ProjectSchema = z
 export const projectDto = (p: Project) => ({
   id: p.id,
   orgId: p.orgId,
+  numericId: p.numericId,
   name: p.name,
   slug: p.slug,
   piiDenyKeys: p.piiDenyKeys,

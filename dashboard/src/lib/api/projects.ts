@@ -80,6 +80,24 @@ export const revokeKey = action(async (projectId: string, keyId: string) => {
   );
 }, "revoke-key");
 
+/**
+ * A Sentry DSN for one of our keys: the key's public id as the DSN's public key, the ingest URL's
+ * host (and path, which the Worker accepts as a DSN path prefix), the project's numeric id.
+ */
+export function sentryDsn(ingestUrl: string, publicId: string, numericId: number): string {
+  const url = new URL(ingestUrl);
+  url.username = publicId;
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${numericId}`;
+  url.search = "";
+  return url.toString();
+}
+
+/** What the Sentry intake saw but did not store (Sentry SDKs' client reports, ignored items). */
+export const getOutcomes = query(async (projectId: string) => {
+  "use server";
+  return await read(worker().GET("/api/projects/{projectId}/usage/outcomes", { params: { path: { projectId } } }));
+}, "outcomes");
+
 /** The public ingest base URL the SDK snippets point at (INGEST_URL, else the Worker's URL in dev). */
 export const getIngestUrl = query(async () => {
   "use server";

@@ -49,6 +49,212 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/{sentryProjectId}/envelope/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sentry envelope intake (official Sentry SDKs)
+         * @description Also under a DSN path prefix (`/<prefix>/api/{id}/…`). The key comes from `X-Sentry-Auth`, `?sentry_key=`, or (envelopes only) the envelope header's `dsn`. Bodies may be gzip, deflate or br encoded.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The DSN's public key (the JS SDKs send it here) */
+                    sentry_key?: string;
+                    sentry_version?: string;
+                    sentry_client?: string;
+                };
+                header?: {
+                    "x-sentry-auth"?: string;
+                };
+                path: {
+                    /** @description The project's numeric id (the DSN's last path segment) */
+                    sentryProjectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-sentry-envelope": string;
+                    "text/plain": string;
+                };
+            };
+            responses: {
+                /** @description Accepted (items we do not store are counted, never refused) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SentryAccepted"];
+                    };
+                };
+                /** @description invalid_envelope: malformed envelope, with where */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description missing, invalid, revoked or expired key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description project_mismatch (the key is not this project's), app_limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description unsupported_media_type: a Content-Encoding other than gzip, deflate, br */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description buffer_full or backend_unavailable, with Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{sentryProjectId}/store/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Legacy Sentry store intake (one JSON event)
+         * @description Also under a DSN path prefix (`/<prefix>/api/{id}/…`). The key comes from `X-Sentry-Auth`, `?sentry_key=`, or (envelopes only) the envelope header's `dsn`. Bodies may be gzip, deflate or br encoded.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The DSN's public key (the JS SDKs send it here) */
+                    sentry_key?: string;
+                    sentry_version?: string;
+                    sentry_client?: string;
+                };
+                header?: {
+                    "x-sentry-auth"?: string;
+                };
+                path: {
+                    /** @description The project's numeric id (the DSN's last path segment) */
+                    sentryProjectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": string;
+                    "text/plain": string;
+                };
+            };
+            responses: {
+                /** @description Accepted (items we do not store are counted, never refused) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SentryAccepted"];
+                    };
+                };
+                /** @description invalid_envelope: malformed envelope, with where */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description missing, invalid, revoked or expired key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description project_mismatch (the key is not this project's), app_limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description payload_too_large: over 200 KB on the wire or 1 MB decompressed */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description unsupported_media_type: a Content-Encoding other than gzip, deflate, br */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description buffer_full or backend_unavailable, with Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -5506,6 +5712,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/usage/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the Sentry intake saw but did not store, by month, category and reason (last 3 months) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            outcomes: components["schemas"]["IntakeOutcome"][];
+                        };
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{projectId}/sessions": {
         parameters: {
             query?: never;
@@ -8619,6 +8937,10 @@ export interface components {
             /** @description The refused row as buffered, cut to 4 KB */
             row: string;
         };
+        SentryAccepted: {
+            /** @description The event id the SDK assigned, when it sent one */
+            id?: string;
+        };
         Me: {
             user: components["schemas"]["User"];
             memberships: {
@@ -8686,6 +9008,7 @@ export interface components {
             id: string;
             /** Format: uuid */
             orgId: string;
+            numericId: number;
             name: string;
             slug: string;
             piiDenyKeys: string[];
@@ -8748,6 +9071,7 @@ export interface components {
             id: string;
             name: string;
             preview: string;
+            publicId: string;
             allowedApp: string | null;
             scopes: ("ingest" | "sourcemap_upload")[];
             createdAt: string;
@@ -8996,6 +9320,19 @@ export interface components {
             apps: string[];
             environments: string[];
             releases: string[];
+        };
+        IntakeOutcome: {
+            month: string;
+            /**
+             * @description client: dropped by a Sentry SDK (its client reports); ignored: accepted, not stored
+             * @enum {string}
+             */
+            source: "client" | "ignored";
+            /** @description Sentry data category: error, transaction, span, session, replay, … */
+            category: string;
+            /** @description e.g. ratelimit_backoff, network_error, sample_rate; unsupported_item, child_span */
+            reason: string;
+            quantity: number;
         };
         SessionDetail: {
             session: components["schemas"]["SessionSummary"];

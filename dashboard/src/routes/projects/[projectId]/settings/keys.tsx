@@ -3,7 +3,7 @@ import { createSignal, Show } from "solid-js";
 import { DataTable } from "~/components/DataTable";
 import { Field, FormError } from "~/components/Form";
 import { EmptyState } from "~/components/states";
-import { createKey, getKeys, getProjectContext, revokeKey } from "~/lib/api";
+import { createKey, getIngestUrl, getKeys, getProjectContext, revokeKey, sentryDsn } from "~/lib/api";
 import { formatDateTime, formatRelative } from "~/lib/format";
 import type { ApiKey } from "~/lib/types";
 
@@ -11,6 +11,11 @@ export default function Keys() {
   const params = useParams<Record<string, string>>();
   const keys = createAsync(() => getKeys(params.projectId));
   const context = createAsync(() => getProjectContext(params.projectId));
+  const ingestUrl = createAsync(() => getIngestUrl());
+  const dsnOf = (key: ApiKey) => {
+    const project = context()?.project;
+    return project && ingestUrl() ? sentryDsn(ingestUrl() as string, key.publicId, project.numericId) : "";
+  };
   const create = useAction(createKey);
   const creating = useSubmission(createKey);
   const revoke = useAction(revokeKey);
@@ -89,6 +94,12 @@ export default function Keys() {
             columns={[
               { header: "Name", cell: (key) => key.name },
               { header: "Key", cellClass: "mono small", cell: (key) => key.preview },
+              {
+                header: "Sentry DSN",
+                class: "hide-phone",
+                cellClass: "mono small",
+                cell: (key) => (key.status === "active" ? <span data-testid="key-dsn">{dsnOf(key)}</span> : "—"),
+              },
               { header: "App", class: "hide-phone", cell: (key) => key.allowedApp ?? "any" },
               {
                 header: "Scope",

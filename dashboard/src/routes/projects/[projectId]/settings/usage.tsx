@@ -1,12 +1,13 @@
 import { createAsync, useParams } from "@solidjs/router";
 import { For, Show } from "solid-js";
-import { getProjectContext, getUsage } from "~/lib/api";
+import { getOutcomes, getProjectContext, getUsage } from "~/lib/api";
 import { formatCount, formatDateTime } from "~/lib/format";
 
 export default function UsagePage() {
   const params = useParams<Record<string, string>>();
   const context = createAsync(() => getProjectContext(params.projectId));
   const usage = createAsync(() => getUsage(params.projectId));
+  const outcomes = createAsync(() => getOutcomes(params.projectId));
   const share = (used: number, limit: number) => (limit > 0 ? Math.min(100, (used / limit) * 100) : 0);
   return (
     <div class="stack-gap">
@@ -34,6 +35,39 @@ export default function UsagePage() {
             </p>
           </section>
         )}
+      </Show>
+      <Show when={(outcomes()?.outcomes.length ?? 0) > 0}>
+        <section class="card" data-testid="sentry-outcomes">
+          <h2>Sentry SDKs: dropped and ignored</h2>
+          <p class="muted small">
+            What Sentry SDKs reported dropping on their side (client reports: rate limits, network errors, sampling…)
+            and what we accepted but do not store (attachments, replays, child spans…). None of it costs units.
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>Month</th>
+                <th>Where</th>
+                <th>Category</th>
+                <th>Reason</th>
+                <th class="num">Items</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={outcomes()?.outcomes}>
+                {(outcome) => (
+                  <tr>
+                    <td>{outcome.month}</td>
+                    <td>{outcome.source === "client" ? "dropped by the SDK" : "ignored here"}</td>
+                    <td>{outcome.category}</td>
+                    <td>{outcome.reason}</td>
+                    <td class="num">{formatCount(outcome.quantity)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </section>
       </Show>
       <section class="card">
         <h2>History</h2>
