@@ -6,6 +6,7 @@ import pg from "pg";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../db/local/stack.ts";
+import { CHROMIUM_FLAGS, ensureChromium } from "../../tools/chromium.ts";
 
 /**
  * The official Sentry SDKs, unmodified, sending to the real Worker (`wrangler dev`, the local
@@ -13,8 +14,6 @@ import { type LocalStack, startLocalStack } from "../../db/local/stack.ts";
  * @sentry/browser. Only their DSN points at us. A pass-through proxy in front of the Worker records
  * what the SDKs send (it forwards every byte unchanged), so the tests can see gzip on the wire.
  */
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let stack: LocalStack;
 let db: pg.Client;
@@ -181,10 +180,8 @@ describe("@sentry/browser in Chromium", () => {
       res.end(page);
     });
     await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
-    });
+    // Missing Chromium is an error (installed first where allowed), never a skip.
+    const browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_FLAGS });
     try {
       const tab = await browser.newPage();
       const answers: number[] = [];
