@@ -61,6 +61,7 @@ describe("migrations", () => {
       "event_counts_hourly",
       "event_counts_hourly_by_scope",
       "events",
+      "intake_outcomes",
       "invites",
       "job_heartbeats",
       "memberships",
