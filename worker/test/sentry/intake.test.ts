@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { errorGroups, errorOccurrences, events } from "@telemetry-tracker/db";
+import { apiKeys, errorGroups, errorOccurrences, events } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { revokeApiKey } from "../../src/auth/api-keys.ts";
@@ -213,6 +213,13 @@ describe("authentication", () => {
       403,
       "project_mismatch",
     );
+  });
+
+  it("a key without the ingest scope (a source map upload key) cannot ingest through a DSN either", async () => {
+    const t = await createSentryTenant(db);
+    await db.update(apiKeys).set({ scopes: ["sourcemap_upload"] }).where(eq(apiKeys.id, t.keyRow.id));
+    const res = await postSentry(t.envelopePath, eventEnvelope(sentryEventId()), { query: sdkQuery(t.publicKey) });
+    await expectError(res, 403, "insufficient_scope");
   });
 
   it("a revoked key is refused at the next request", async () => {
