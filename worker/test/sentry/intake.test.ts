@@ -217,7 +217,10 @@ describe("authentication", () => {
 
   it("a key without the ingest scope (a source map upload key) cannot ingest through a DSN either", async () => {
     const t = await createSentryTenant(db);
-    await db.update(apiKeys).set({ scopes: ["sourcemap_upload"] }).where(eq(apiKeys.id, t.keyRow.id));
+    await db
+      .update(apiKeys)
+      .set({ scopes: ["sourcemap_upload"] })
+      .where(eq(apiKeys.id, t.keyRow.id));
     const res = await postSentry(t.envelopePath, eventEnvelope(sentryEventId()), { query: sdkQuery(t.publicKey) });
     await expectError(res, 403, "insufficient_scope");
   });
