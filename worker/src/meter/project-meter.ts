@@ -470,14 +470,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
     const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
     await symbolicateErrorRows(rows, { db: this.db().db, bucket: this.env.ARTIFACTS, projectId, logger: this.logger });
     // A row Postgres refuses as data comes back as a dead letter instead of blocking the buffer.
-    const dead = await writeIsolatingBadRows(
-      this.db().db,
-      projectId,
-      rows,
-      dirtyUsage,
-      this.logger,
-      dirtyOutcomes,
-    );
+    const dead = await writeIsolatingBadRows(this.db().db, projectId, rows, dirtyUsage, this.logger, dirtyOutcomes);
 
     // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
     const lastSeq = batch.at(-1)?.seq ?? 0;
