@@ -1,5 +1,6 @@
 import { brotliDecompressSync } from "node:zlib";
 import { ApiError } from "../errors.ts";
+import { readCapped } from "../lib/read-capped.ts";
 import { INGEST_LIMITS } from "./limits.ts";
 
 const JSON_TYPES = new Set(["application/json", "text/plain"]);
@@ -11,32 +12,13 @@ const JSON_TYPES = new Set(["application/json", "text/plain"]);
  */
 export type BodyEncoding = "gzip" | "deflate" | "br";
 
-async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number, what: string): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new ApiError("payload_too_large", `The body is larger than ${maxBytes} bytes ${what}`);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+function tooLarge(maxBytes: number, what: string): () => ApiError {
+  return () => new ApiError("payload_too_large", `The body is larger than ${maxBytes} bytes ${what}`);
 }
 
 function inflate(bytes: Uint8Array, format: "gzip" | "deflate" | "deflate-raw"): Promise<Uint8Array> {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
-  return readCapped(stream, INGEST_LIMITS.decodedBytes, "once decompressed");
+  return readCapped(stream, INGEST_LIMITS.decodedBytes, tooLarge(INGEST_LIMITS.decodedBytes, "once decompressed"));
 }
 
 async function decode(bytes: Uint8Array, encoding: string): Promise<Uint8Array> {
@@ -88,7 +70,11 @@ export async function readBodyBytes(
     throw new ApiError("payload_too_large", `The body is larger than ${INGEST_LIMITS.wireBytes} bytes on the wire`);
   }
   if (!request.body) return new Uint8Array(0);
-  const wire = await readCapped(request.body, INGEST_LIMITS.wireBytes, "on the wire");
+  const wire = await readCapped(
+    request.body,
+    INGEST_LIMITS.wireBytes,
+    tooLarge(INGEST_LIMITS.wireBytes, "on the wire"),
+  );
   if (encoding === "identity" || wire.byteLength === 0) return wire;
   return decode(wire, encoding);
 }

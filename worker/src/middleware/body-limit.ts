@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { INGEST_LIMITS } from "../ingest/limits.ts";
+import { readCapped } from "../lib/read-capped.ts";
 import { SOURCEMAP_LIMITS } from "../sourcemaps/limits.ts";
 
 /** Bounds on a dashboard API request body (documented in README → Dashboard API). */
@@ -64,35 +65,6 @@ const tooDeep = () =>
     details: [{ path: "", message: `nesting deeper than ${API_BODY_LIMITS.jsonDepth}` }],
   });
 
-async function readCapped(stream: ReadableStream<Uint8Array>, limit: number, isJson: boolean): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const nesting = jsonNesting(API_BODY_LIMITS.jsonDepth);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    // Either way, stop reading: the rest of the upload is never pulled, let alone parsed.
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    if (isJson && !nesting.feed(value)) {
-      await reader.cancel().catch(() => {});
-      throw tooDeep();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 /**
  * Reads the body of an /api request before anything else looks at it (CSRF, auth, validation):
  * at most the route's limit, counted on the stream so a lying or missing Content-Length cannot get
@@ -105,7 +77,16 @@ export const apiBodyLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (raw.method === "GET" || raw.method === "HEAD" || raw.method === "OPTIONS") return next();
   const limit = limitFor(raw.method, c.req.path);
   const isJson = /json/i.test(raw.headers.get("content-type") ?? "");
-  const bytes = raw.body ? await readCapped(raw.body, limit, isJson) : new Uint8Array(0);
+  // Either refusal stops reading: the rest of the upload is never pulled, let alone parsed.
+  const nesting = jsonNesting(API_BODY_LIMITS.jsonDepth);
+  const bytes = raw.body
+    ? await readCapped(
+        raw.body,
+        limit,
+        () => tooLarge(limit),
+        (chunk) => (isJson && !nesting.feed(chunk) ? tooDeep() : undefined),
+      )
+    : new Uint8Array(0);
   c.set("bodyBytes", bytes.byteLength);
   c.req.raw = new Request(raw, { body: bytes.byteLength > 0 ? bytes : null });
   return next();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
+import { readCapped } from "../lib/read-capped.ts";
 import { SOURCEMAP_LIMITS } from "./limits.ts";
 import { checkSourceMap } from "./validate.ts";
 
@@ -31,33 +32,6 @@ function tooLarge(): ApiError {
     `A source map may be at most ${SOURCEMAP_LIMITS.mapBytes} bytes (${SOURCEMAP_LIMITS.mapBytes / 1024 / 1024} MB)`,
     { details: { limitBytes: SOURCEMAP_LIMITS.mapBytes } },
   );
-}
-
-/**
- * Reads the body up to the limit and no further: the stream is cancelled the moment it crosses it,
- * so an oversize upload costs at most the limit in memory, whatever Content-Length claims.
- */
-async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 function fieldsFrom(raw: Record<string, unknown>) {
@@ -128,7 +102,7 @@ export async function readUpload(request: Request): Promise<UploadInput> {
   if (Number.isFinite(declared) && declared > WIRE_LIMIT) throw tooLarge();
   if (!request.body) throw new ApiError("validation_failed", "The body is empty");
 
-  const bytes = await readCapped(request.body, WIRE_LIMIT);
+  const bytes = await readCapped(request.body, WIRE_LIMIT, tooLarge);
   const { fields, map } =
     mediaType === "application/json" ? await fromJson(bytes) : await fromMultipart(bytes, contentType);
   const valid = fieldsFrom(fields);
