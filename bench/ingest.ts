@@ -186,7 +186,7 @@ async function main() {
     const flushStarted = performance.now();
     for (let offset = 0; offset < rows.length; offset += FLUSH_BATCH) {
       const started = performance.now();
-      await writeBatch(handle.db, flushProject, rows.slice(offset, offset + FLUSH_BATCH), []);
+      await writeBatch(handle.db, flushProject, rows.slice(offset, offset + FLUSH_BATCH));
       batchTimes.push(performance.now() - started);
     }
     const flushSeconds = (performance.now() - flushStarted) / 1000;

@@ -1,6 +1,7 @@
 import type { Database, Plan } from "@telemetry-tracker/db";
 import { sql } from "drizzle-orm";
 import type { ErrorRow, EventRow } from "../meter/buffered-row.ts";
+import type { QuotaRefusal } from "../meter/flush.ts";
 import { effectivePlan, PLAN_LIMITS } from "../plans.ts";
 import { fireAlert } from "./fire.ts";
 import { customParamsOf, type EffectiveRule, loadRules, matchesCustom, QuotaNearParams } from "./rules.ts";
@@ -16,6 +17,8 @@ export interface FlushFacts {
   inserted: Array<EventRow | ErrorRow>;
   /** Monthly usage as Postgres had it before and after this flush. */
   usage: Array<{ month: string; before: number; after: number }>;
+  /** Months in which the meter has refused ingest for quota (its first refusal of each). */
+  quotaRefusals: QuotaRefusal[];
   now: Date;
 }
 
@@ -36,7 +39,14 @@ export async function recordFlushFacts(db: Database, facts: FlushFacts): Promise
   const errors = facts.inserted.filter((row): row is ErrorRow => row.kind === "error");
   if (errors.length > 0) await addMinuteCounts(db, projectId, "errors", errors);
   const crossing = facts.usage.some((u) => u.after > u.before);
-  if (facts.inserted.length === 0 && facts.newGroups.length === 0 && facts.reopenedGroups.length === 0 && !crossing) {
+  const refused = facts.quotaRefusals.length > 0;
+  if (
+    facts.inserted.length === 0 &&
+    facts.newGroups.length === 0 &&
+    facts.reopenedGroups.length === 0 &&
+    !crossing &&
+    !refused
+  ) {
     return 0;
   }
   const rules = (await loadRules(db, projectId)).filter((rule) => rule.enabled);
@@ -112,6 +122,23 @@ export async function recordFlushFacts(db: Database, facts: FlushFacts): Promise
 
   if (crossing && (byKind("quota_near") || byKind("quota_exceeded"))) {
     fired += await quotaCrossings(db, facts, byKind("quota_near"), byKind("quota_exceeded"));
+  }
+  const exceeded = byKind("quota_exceeded");
+  if (exceeded) {
+    // Usage can stop just under the quota when batches are refused whole, so the crossing below
+    // never sees it reached; the refusal says it. Same dedupe key: the month fires once either way.
+    for (const { month, at, used, quota } of facts.quotaRefusals) {
+      await fire({
+        projectId,
+        rule: exceeded,
+        dedupeKey: `quota_exceeded:${month}`,
+        title: "Monthly quota used up: ingest refuses new units",
+        text: `Ingest refused data that would go over the quota: ${used.toLocaleString("en-US")} of ${quota.toLocaleString("en-US")} units used in ${month}; the count resets at the start of next month (UTC).`,
+        path: `/projects/${projectId}/settings/usage`,
+        data: { month, used, limit: quota, refusedAt: new Date(at).toISOString() },
+        firedAt: now,
+      });
+    }
   }
   return fired;
 }

@@ -23,6 +23,21 @@ export type IntakeOutcome = {
 /** An outcome counter of one month, as the meter holds it: an absolute count. */
 export type MonthlyOutcome = IntakeOutcome & { month: string };
 
+/** The meter's first refusal for quota in a month (ms since the epoch; usage and quota then). */
+export type QuotaRefusal = {
+  month: string;
+  at: number;
+  used: number;
+  quota: number;
+};
+
+/** What the meter counts beside the rows, carried by every flush (absolute values, so replays agree). */
+export interface MeterCounters {
+  usage?: MonthlyUsage[];
+  outcomes?: MonthlyOutcome[];
+  quotaRefusals?: QuotaRefusal[];
+}
+
 export interface FlushCounts {
   events: number;
   occurrences: number;
@@ -203,10 +218,10 @@ export async function writeBatch(
   db: Database,
   projectId: string,
   rows: BufferedRow[],
-  usage: MonthlyUsage[],
+  counters: MeterCounters = {},
   logger?: Logger,
-  outcomes: MonthlyOutcome[] = [],
 ): Promise<FlushCounts> {
+  const { usage = [], outcomes = [], quotaRefusals = [] } = counters;
   const events = rows.filter((row): row is EventRow => row.kind === "event");
   const errors = rows.filter((row): row is ErrorRow => row.kind === "error");
   const sessions = rows.filter((row): row is SessionRow => row.kind === "session");
@@ -243,6 +258,7 @@ export async function writeBatch(
       reopenedGroups: errorInsert.reopenedGroups,
       inserted: [...insertedEvents, ...errorInsert.inserted],
       usage: usageChanges,
+      quotaRefusals,
       now: new Date(),
     });
     return {
@@ -308,14 +324,13 @@ export async function writeIsolatingBadRows(
   db: Database,
   projectId: string,
   rows: BufferedRow[],
-  usage: MonthlyUsage[],
+  counters: MeterCounters,
   logger?: Logger,
-  outcomes: MonthlyOutcome[] = [],
 ): Promise<DeadLetter[]> {
   const dead: DeadLetter[] = [];
   const attempt = async (start: number, end: number): Promise<void> => {
     try {
-      await writeBatch(db, projectId, rows.slice(start, end), usage, logger, outcomes);
+      await writeBatch(db, projectId, rows.slice(start, end), counters, logger);
     } catch (error) {
       if (!isDataError(error) || end - start === 0) throw error;
       if (end - start === 1) {

@@ -12,6 +12,7 @@ import {
   type IntakeOutcome,
   type MonthlyOutcome,
   type MonthlyUsage,
+  type QuotaRefusal,
   writeIsolatingBadRows,
 } from "./flush.ts";
 import { migrate } from "./storage.ts";
@@ -150,6 +151,8 @@ export class ProjectMeter extends DurableObject<Bindings> {
   private readonly logger: Logger;
   /** Lowered by tests (runInDurableObject) to reach the full-buffer path. */
   bufferLimits = { ...DEFAULT_BUFFER_LIMITS };
+  /** The time admissions are judged at; tests (runInDurableObject) move it into another month. */
+  clock: () => number = Date.now;
   private bufferedRows = 0;
   private bufferedBytes = 0;
   private tokens = 0;
@@ -220,7 +223,7 @@ export class ProjectMeter extends DurableObject<Bindings> {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const now = Date.now();
+    const now = this.clock();
     if (!this.getMeta("project_id")) this.setMeta("project_id", request.projectId);
     if (this.sql.exec("select 1 from revoked_keys where public_id = ?", request.publicId).toArray().length > 0) {
       return { ok: false, code: "revoked_api_key", message: "The API key has been revoked" };
@@ -245,9 +248,30 @@ export class ProjectMeter extends DurableObject<Bindings> {
       await this.ensureAlarm(now);
       return { ok: true, accepted: request.rowCount, units: written.units, quota: written.quota };
     } catch (error) {
-      if (error instanceof Refused) return error.result;
-      throw error;
+      if (!(error instanceof Refused)) throw error;
+      if (error.result.ok === false && error.result.code === "quota_exceeded" && error.result.quota) {
+        await this.recordQuotaRefusal(error.result.quota, now);
+      }
+      return error.result;
     }
+  }
+
+  /**
+   * The month's first quota refusal is kept (after the refused transaction rolled back) for the next
+   * flush to carry to Postgres as the `quota_exceeded` alert; later refusals of the month change
+   * nothing. SQLite only: the refusal answers without waiting on Postgres.
+   */
+  private async recordQuotaRefusal(quota: QuotaState, now: number): Promise<void> {
+    const recorded = this.sql
+      .exec(
+        "insert into quota_refusals (month, at, used, quota, dirty) values (?, ?, ?, ?, 1) on conflict (month) do nothing returning month",
+        utcMonth(now),
+        now,
+        quota.used,
+        quota.limit,
+      )
+      .toArray();
+    if (recorded.length > 0) await this.ensureAlarm(now);
   }
 
   /**
@@ -465,12 +489,23 @@ export class ProjectMeter extends DurableObject<Bindings> {
     const dirtyOutcomes = this.sql
       .exec<MonthlyOutcome>("select month, source, category, reason, quantity from outcomes where dirty = 1")
       .toArray();
-    if (batch.length === 0 && dirtyUsage.length === 0 && dirtyOutcomes.length === 0) return 0;
+    const quotaRefusals = this.sql
+      .exec<QuotaRefusal>("select month, at, used, quota from quota_refusals where dirty = 1")
+      .toArray();
+    if (batch.length === 0 && dirtyUsage.length === 0 && dirtyOutcomes.length === 0 && quotaRefusals.length === 0) {
+      return 0;
+    }
 
     const rows = batch.map((entry) => JSON.parse(entry.row) as BufferedRow);
     await symbolicateErrorRows(rows, { db: this.db().db, bucket: this.env.ARTIFACTS, projectId, logger: this.logger });
     // A row Postgres refuses as data comes back as a dead letter instead of blocking the buffer.
-    const dead = await writeIsolatingBadRows(this.db().db, projectId, rows, dirtyUsage, this.logger, dirtyOutcomes);
+    const dead = await writeIsolatingBadRows(
+      this.db().db,
+      projectId,
+      rows,
+      { usage: dirtyUsage, outcomes: dirtyOutcomes, quotaRefusals },
+      this.logger,
+    );
 
     // Rows admitted while the write was in flight have higher seq numbers and stay buffered.
     const lastSeq = batch.at(-1)?.seq ?? 0;
@@ -495,6 +530,8 @@ export class ProjectMeter extends DurableObject<Bindings> {
           quantity,
         );
       }
+      for (const { month } of quotaRefusals)
+        this.sql.exec("update quota_refusals set dirty = 0 where month = ?", month);
       return removed;
     });
     // Counted from what was actually deleted, so the gauge cannot drift from the table.

@@ -41,6 +41,15 @@ const MIGRATIONS: Migration[] = [
         primary key (month, source, category, reason)) without rowid;
     `);
   },
+  // 4. The first refusal for quota in each month, with the usage and limit it was refused at: the
+  //    next flush carries it to Postgres, where it fires the month's `quota_exceeded` alert (a batch
+  //    refused whole can leave usage just under the quota, so no flush ever sees it reached).
+  (sql) => {
+    sql.exec(`
+      create table quota_refusals (month text primary key, at integer not null, used integer not null,
+        quota integer not null, dirty integer not null default 1) without rowid;
+    `);
+  },
 ];
 
 export const METER_SCHEMA_VERSION = MIGRATIONS.length;

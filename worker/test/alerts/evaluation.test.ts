@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { alertRules, errorGroups, jobHeartbeats } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
@@ -6,8 +7,18 @@ import { evaluateWindowRules, runAlertJobs } from "../../src/alerts/evaluate.ts"
 import { JOBS } from "../../src/alerts/heartbeat.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../../src/alerts/signing.ts";
 import { writeBatch } from "../../src/meter/flush.ts";
+import { nextMonthStart, utcMonth } from "../../src/meter/project-meter.ts";
+import { PLAN_LIMITS } from "../../src/plans.ts";
 import { openTestDatabase } from "../helpers/db.ts";
-import { createIngestTenant, currentMonth, flushMeter, postIngest, setMeterUsage } from "../helpers/ingest.ts";
+import {
+  createIngestTenant,
+  currentMonth,
+  expectError,
+  flushMeter,
+  meter,
+  postIngest,
+  setMeterUsage,
+} from "../helpers/ingest.ts";
 import { addWebhook, alertsOf, bufferedRows, deliveriesOf, drain, logger, minutesLater, received } from "./helpers.ts";
 
 const handle = openTestDatabase();
@@ -72,8 +83,8 @@ describe("new issue", () => {
     const rows = await bufferedRows(project.id);
     expect(rows).toHaveLength(1);
     // As if the meter died between Postgres' commit and deleting its buffer: the same batch again.
-    const first = await writeBatch(db, project.id, rows, [], logger);
-    const second = await writeBatch(db, project.id, rows, [], logger);
+    const first = await writeBatch(db, project.id, rows, {}, logger);
+    const second = await writeBatch(db, project.id, rows, {}, logger);
     await flushMeter(project.id);
     expect(first.alerts).toBe(1);
     expect(second.alerts).toBe(0);
@@ -241,6 +252,46 @@ describe("quota", () => {
     const alerts = await alertsOf(db, project.id);
     expect(alerts.map((a) => a.kind).sort()).toEqual(["quota_exceeded", "quota_near"]);
     expect(alerts.map((a) => a.dedupeKey).sort()).toEqual([`quota_exceeded:${month}`, `quota_near:${month}`]);
+  });
+
+  it("exceeded fires once per month when ingest refuses at the quota, though usage stays just under it", async () => {
+    const { key, project } = await createIngestTenant(db);
+    const limit = PLAN_LIMITS.FREE.monthlyUnits;
+    const month = currentMonth();
+    const fiveEvents = { events: Array.from({ length: 5 }, () => ({ name: "e", app: "web" })) };
+    const refused = async () =>
+      expectError(await postIngest("/ingest/batch", fiveEvents, { key }), 429, "quota_exceeded");
+    const exceeded = async () =>
+      (await alertsOf(db, project.id)).filter((a) => a.kind === "quota_exceeded").map((a) => a.dedupeKey);
+
+    await setMeterUsage(project.id, month, limit - 1);
+    await refused(); // limit − 1 + 5 > limit: refused whole, usage stays at limit − 1
+    await flushMeter(project.id);
+    expect(await exceeded()).toEqual([`quota_exceeded:${month}`]);
+    const [alert] = (await alertsOf(db, project.id)).filter((a) => a.kind === "quota_exceeded");
+    expect(alert.data).toMatchObject({ month, used: limit - 1, limit });
+
+    await refused();
+    await refused();
+    await flushMeter(project.id);
+    expect(await exceeded()).toHaveLength(1);
+
+    // A flush retried: Postgres committed, but the meter never marked the refusal carried.
+    await runInDurableObject(meter(project.id), (_instance, state) => {
+      state.storage.sql.exec("update quota_refusals set dirty = 1");
+    });
+    await flushMeter(project.id);
+    expect(await exceeded()).toHaveLength(1);
+
+    // The next UTC month starts from zero and can be exceeded again.
+    const nextMonth = nextMonthStart(Date.now()) + 60_000;
+    await runInDurableObject(meter(project.id), (instance) => {
+      instance.clock = () => nextMonth;
+    });
+    await setMeterUsage(project.id, utcMonth(nextMonth), limit - 1);
+    await refused();
+    await flushMeter(project.id);
+    expect((await exceeded()).sort()).toEqual([`quota_exceeded:${month}`, `quota_exceeded:${utcMonth(nextMonth)}`]);
   });
 });
 

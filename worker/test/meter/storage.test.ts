@@ -46,7 +46,7 @@ describe("meter storage migrations", () => {
       expect(schemaVersion(sql)).toBe(0);
 
       const upgradedAt = 1_700_000_000_000;
-      expect(migrate(state.storage, upgradedAt)).toEqual([1, 2, 3]);
+      expect(migrate(state.storage, upgradedAt)).toEqual([1, 2, 3, 4]);
 
       expect(schemaVersion(sql)).toBe(METER_SCHEMA_VERSION);
       expect(sql.exec("select seq, row, bytes, admitted_at from buffer order by seq").toArray()).toEqual([
@@ -58,7 +58,14 @@ describe("meter storage migrations", () => {
       ]);
       expect(sql.exec("select value from meta where key = 'plan'").one().value).toBe("PRO");
       expect(tables(sql)).toEqual(
-        expect.arrayContaining(["dead_letters", "seen_event_ids", "schema_migrations", "known_sessions", "outcomes"]),
+        expect.arrayContaining([
+          "dead_letters",
+          "seen_event_ids",
+          "schema_migrations",
+          "known_sessions",
+          "outcomes",
+          "quota_refusals",
+        ]),
       );
       // The new columns and tables are usable, and the sequence continues after the kept rows.
       sql.exec("insert into buffer (row, bytes, admitted_at) values ('{}', 2, 1)");
