@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import { freePort, type LocalStack, startLocalStack } from "../../db/local/stack.ts";
 import { type FakeStripe, type RecordedRequest, startFakeStripe } from "../../worker/test/setup/fake-stripe.ts";
 import type { TestEnv } from "./global-setup.ts";
@@ -10,8 +10,8 @@ import { type PagesDev, startPagesDev } from "./pages.ts";
 /**
  * The billing page against a Worker that has Stripe configured, with the fake Stripe API
  * (worker/test/setup/fake-stripe.ts) running in this process. The global setup's stack has no
- * Stripe (its test checks the "not configured" state), so this file starts its own Worker and
- * `wrangler pages dev` beside it. Stripe's hosted pages are stood in for by Playwright routes, and
+ * Stripe, so this file starts its own Worker and `wrangler pages dev` beside it, and checks the
+ * "not configured" state on the global stack at the end. Stripe's hosted pages are stood in for by Playwright routes, and
  * the webhooks Stripe would send are signed here with the real scheme and posted to the Worker.
  */
 const STRIPE = {
@@ -324,5 +324,70 @@ describe("billing page with Stripe configured", () => {
     expect(await page.locator("button:has-text('Change plan')").count()).toBe(0);
     expect(await page.locator("button:has-text('Manage subscription')").count()).toBe(1);
     await screenshot(page, "billing-lapsed");
+  });
+});
+
+describe("billing page without Stripe (the global setup's stack)", () => {
+  const unconfigured = inject("env");
+  const self = { email: `self-${run}@example.com`, password: "self hosted password", name: "Sam Selfhost" };
+
+  test("shows the plan in effect, usage against the quota and the limits, and says billing is not configured", async () => {
+    const own = await newContext(browser, unconfigured);
+    const errors: string[] = [];
+    try {
+      const selfPage = await own.newPage();
+      selfPage.on("pageerror", (error) => errors.push(error.message));
+      await selfPage.goto("/register");
+      await hydrated(selfPage);
+      await selfPage.fill("input[name=displayName]", self.name);
+      await selfPage.fill("input[name=email]", self.email);
+      await selfPage.fill("input[name=password]", self.password);
+      await selfPage.click("button[type=submit]");
+      await selfPage.waitForURL("**/onboarding");
+      await hydrated(selfPage);
+      await selfPage.fill("input[name=orgName]", `Self-hosted ${run}`);
+      await selfPage.fill("input[name=projectName]", "Intranet");
+      await selfPage.click("button[type=submit]");
+      await selfPage.waitForSelector("[data-testid=new-api-key]");
+      const apiKey = ((await selfPage.textContent("[data-testid=new-api-key]")) ?? "").trim();
+      for (let i = 0; i < 4; i++)
+        expect((await ingest(unconfigured, "event", apiKey, { name: "local", app: "web" })).status).toBe(202);
+
+      await selfPage.goto("/");
+      await hydrated(selfPage);
+      await selfPage.waitForURL(/\/projects\/[0-9a-f-]+/);
+      const selfProject = new URL(selfPage.url()).pathname.split("/")[2];
+      await selfPage.goto(`/projects/${selfProject}/settings/billing`);
+      await hydrated(selfPage);
+      await selfPage.waitForSelector("[data-testid=billing-not-configured]");
+      expect(await selfPage.textContent("[data-testid=billing-not-configured]")).toContain(
+        "Billing is not configured on this server",
+      );
+      expect(((await selfPage.textContent("[data-testid=billing-plan]")) ?? "").trim()).toBe("FREE");
+      // The meter counts live, so the usage is there before any flush.
+      await eventually(async () => {
+        await selfPage.reload();
+        await hydrated(selfPage);
+        await selfPage.waitForSelector("[data-testid=billing-project-usage]");
+        return (
+          (await selfPage.textContent("[data-testid=billing-project-usage]"))?.includes("4 of 250K units") ?? false
+        );
+      });
+      expect(
+        await selfPage
+          .locator("[data-testid=billing-project-usage]")
+          .evaluateAll((items) => items.map((item) => item.getAttribute("data-quota"))),
+      ).toEqual([String(FREE_QUOTA)]);
+      expect(await selfPage.textContent("[data-testid=billing-limits]")).toContain("250K");
+      // Nothing to buy or manage, even for an OWNER, and no subscription row that would always say "none".
+      for (const label of ["Upgrade to", "Change plan", "Manage subscription"]) {
+        expect(await selfPage.locator(`button:has-text('${label}')`).count(), label).toBe(0);
+      }
+      expect(await selfPage.locator("[data-testid=billing-status]").count()).toBe(0);
+      await screenshot(selfPage, "billing-unconfigured");
+      expect(errors).toEqual([]);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -260,9 +260,7 @@ describe("dashboard", () => {
     await page.goto(`/projects/${projectId}/settings/billing`);
     // This stack has no Stripe settings: the page says so instead of offering upgrades.
     await page.waitForSelector("[data-testid=billing-not-configured]");
-    expect(await textOf("[data-testid=billing-not-configured]")).toContain(
-      "Billing is not configured on this installation; every organization stays on its stored plan",
-    );
+    expect(await textOf("[data-testid=billing-not-configured]")).toContain("Billing is not configured on this server");
     expect(await textOf("[data-testid=billing-plan]")).toBe("FREE");
     expect(await page.locator("button:has-text('Upgrade to')").count()).toBe(0);
     await screenshot(page, "settings-billing-unconfigured");

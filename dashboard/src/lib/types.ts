@@ -141,13 +141,5 @@ export interface Usage {
   deadLetters: Schemas["DeadLetters"] | null;
 }
 
-/** GET /api/orgs/:orgId/billing, when Stripe is set up on this installation. */
-export type BillingAccount = Schemas["Billing"] & { configured: true };
-
-/** The Worker answers 503 billing_not_configured: every organization stays on its stored plan. */
-export interface BillingUnconfigured {
-  configured: false;
-  message: string;
-}
-
-export type Billing = BillingAccount | BillingUnconfigured;
+/** GET /api/orgs/:orgId/billing: answered with or without Stripe (`billing.configured`). */
+export type Billing = Schemas["Billing"];

@@ -4,7 +4,7 @@ import { allowedOrigins } from "../auth/csrf.ts";
 import { requireOrgRole } from "../auth/rbac.ts";
 import { clientIp } from "../auth/session.ts";
 import { billingOverview, ensureCustomer, hasLiveSubscription } from "../billing/account.ts";
-import { requireBillingConfig } from "../billing/config.ts";
+import { readBillingConfig, requireBillingConfig } from "../billing/config.ts";
 import { callStripe, createStripeClient } from "../billing/stripe.ts";
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -23,6 +23,9 @@ const ReturnUrl = z
 
 const BillingSchema = z
   .object({
+    billing: z
+      .object({ configured: z.boolean() })
+      .openapi({ description: "Whether Stripe is set up on this server; without it checkout and portal answer 503" }),
     plan: Plan.openapi({ description: "The plan whose limits apply now (a lapsed subscription counts as FREE)" }),
     purchasedPlan: Plan,
     status: z.string().nullable().openapi({ description: "Stripe subscription status; null without one" }),
@@ -54,6 +57,8 @@ const getRoute = createRoute({
   tags,
   security: cookieAuth,
   summary: "Plan, subscription state and this month's usage per project (VIEWER+)",
+  description:
+    "Answers with or without Stripe: a self-hosted install without it still sees the plan in effect, its limits and usage against quota, with billing.configured false.",
   request: { params: OrgParams },
   responses: { 200: jsonContent(BillingSchema), ...commonErrors },
 });
@@ -103,8 +108,8 @@ function withParam(url: URL, name: string, value: string): string {
 export function registerBilling(app: App): void {
   app.openapi(getRoute, async (c) => {
     const { org } = await requireOrgRole(c, c.req.valid("param").orgId, "VIEWER");
-    requireBillingConfig(c.env);
-    return c.json(await billingOverview(c.env, c.var.services.db(), c.var.services.logger, org), 200);
+    const overview = await billingOverview(c.env, c.var.services.db(), c.var.services.logger, org);
+    return c.json({ ...overview, billing: { configured: "config" in readBillingConfig(c.env) } }, 200);
   });
 
   app.openapi(checkoutRoute, async (c) => {

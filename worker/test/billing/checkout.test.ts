@@ -199,6 +199,7 @@ describe("GET /api/orgs/:orgId/billing", () => {
       periodEnd: periodEnd.toISOString(),
       warning: { code: "past_due" },
       hasCustomer: false,
+      billing: { configured: true },
       projects: [{ id: w.project.id, units: 1234, quota: 5_000_000 }],
     });
 

@@ -1,23 +1,15 @@
-import { action, query, redirect } from "@solidjs/router";
-import { mutate, settle, WorkerError, worker } from "../server/worker";
+import { action, query } from "@solidjs/router";
+import { mutate, read, worker } from "../server/worker";
 import type { Billing } from "../types";
 
-/** Billing answers 503 billing_not_configured until Stripe is set up: that is a state, not an error. */
+/**
+ * Plan, limits and usage, whether or not Stripe is set up: without it `billing.configured` is false
+ * and only checkout and portal are unavailable.
+ */
 export const getBilling = query(async (orgId: string) => {
   "use server";
-  try {
-    const wire = await settle(worker().GET("/api/orgs/{orgId}/billing", { params: { path: { orgId } } }));
-    const billing: Billing = { configured: true, ...wire };
-    return billing;
-  } catch (error) {
-    // A 404 means this Worker has no billing routes at all, which for the page is the same state.
-    if (error instanceof WorkerError && (error.code === "billing_not_configured" || error.status === 404)) {
-      const billing: Billing = { configured: false, message: error.message };
-      return billing;
-    }
-    if (error instanceof WorkerError && error.status === 401) throw redirect("/login");
-    throw new Error(error instanceof Error ? error.message : String(error));
-  }
+  const billing: Billing = await read(worker().GET("/api/orgs/{orgId}/billing", { params: { path: { orgId } } }));
+  return billing;
 }, "billing");
 
 /**

@@ -3953,7 +3953,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Plan, subscription state and this month's usage per project (VIEWER+) */
+        /**
+         * Plan, subscription state and this month's usage per project (VIEWER+)
+         * @description Answers with or without Stripe: a self-hosted install without it still sees the plan in effect, its limits and usage against quota, with billing.configured false.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -9104,6 +9107,10 @@ export interface components {
             createdAt: string;
         };
         Billing: {
+            /** @description Whether Stripe is set up on this server; without it checkout and portal answer 503 */
+            billing: {
+                configured: boolean;
+            };
             /**
              * @description The plan whose limits apply now (a lapsed subscription counts as FREE)
              * @enum {string}

@@ -4,7 +4,7 @@ import { FormError } from "~/components/Form";
 import { Boundary } from "~/components/states";
 import { getBilling, getOrgs, getProjectContext, openBillingPortal, startCheckout } from "~/lib/api";
 import { formatCount, formatDateTime } from "~/lib/format";
-import type { BillingAccount, Plan, PlanLimits, ProjectUsage } from "~/lib/types";
+import type { Billing, Plan, PlanLimits, ProjectUsage } from "~/lib/types";
 
 const PAID_PLANS = ["PRO", "BUSINESS"] as const;
 const RANK: Record<Plan, number> = { FREE: 0, PRO: 1, BUSINESS: 2 };
@@ -66,7 +66,6 @@ export default function BillingPage() {
           {(ctx) => (
             <BillingPanel
               orgId={ctx().org.id}
-              storedPlan={ctx().org.plan}
               isOwner={ctx().role === "OWNER"}
               projectId={params.projectId}
               returnedFromCheckout={search.checkout === "success"}
@@ -78,56 +77,25 @@ export default function BillingPage() {
   );
 }
 
-function BillingPanel(props: {
-  orgId: string;
-  storedPlan: Plan;
-  isOwner: boolean;
-  projectId: string;
-  returnedFromCheckout: boolean;
-}) {
+function BillingPanel(props: { orgId: string; isOwner: boolean; projectId: string; returnedFromCheckout: boolean }) {
   const billing = createAsync(() => getBilling(props.orgId));
-  // Accessors, not snapshots: the polling after a checkout replaces the value in place.
-  const account = () => {
-    const value = billing();
-    return value?.configured ? value : undefined;
-  };
-  const unconfigured = () => {
-    const value = billing();
-    return value && !value.configured ? value : undefined;
-  };
   return (
-    <>
-      <Show when={account()}>
-        {(value) => (
-          <BillingDetails
-            billing={value()}
-            orgId={props.orgId}
-            isOwner={props.isOwner}
-            projectId={props.projectId}
-            returnedFromCheckout={props.returnedFromCheckout}
-          />
-        )}
-      </Show>
-      <Show when={unconfigured()}>
-        {(value) => (
-          <div class="stack-gap" data-testid="billing-not-configured">
-            <p>
-              Current plan: <strong data-testid="billing-plan">{props.storedPlan}</strong>
-            </p>
-            <p class="notice">
-              Billing is not configured on this installation; every organization stays on its stored plan. An
-              administrator can set the plan in the database, or configure Stripe (see the README, "Billing").
-            </p>
-            <p class="muted small">The API said: {value().message}</p>
-          </div>
-        )}
-      </Show>
-    </>
+    <Show when={billing()}>
+      {(value) => (
+        <BillingDetails
+          billing={value()}
+          orgId={props.orgId}
+          isOwner={props.isOwner}
+          projectId={props.projectId}
+          returnedFromCheckout={props.returnedFromCheckout}
+        />
+      )}
+    </Show>
   );
 }
 
 function BillingDetails(props: {
-  billing: BillingAccount;
+  billing: Billing;
   orgId: string;
   isOwner: boolean;
   projectId: string;
@@ -222,16 +190,18 @@ function BillingDetails(props: {
             </span>
           </dd>
         </Show>
-        <dt>Subscription</dt>
-        <dd data-testid="billing-status">
-          <Show when={b().status} fallback={<span class="muted">none</span>}>
-            {(status) => (
-              <span class={`badge ${status() === "active" || status() === "trialing" ? "resolved" : "unresolved"}`}>
-                {describeStatus(status())}
-              </span>
-            )}
-          </Show>
-        </dd>
+        <Show when={b().billing.configured || b().status}>
+          <dt>Subscription</dt>
+          <dd data-testid="billing-status">
+            <Show when={b().status} fallback={<span class="muted">none</span>}>
+              {(status) => (
+                <span class={`badge ${status() === "active" || status() === "trialing" ? "resolved" : "unresolved"}`}>
+                  {describeStatus(status())}
+                </span>
+              )}
+            </Show>
+          </dd>
+        </Show>
         <Show when={b().periodEnd}>
           <dt>{b().hasSubscription ? "Current period ends" : "Last billing period ends"}</dt>
           <dd data-testid="billing-period-end">{formatDateTime(b().periodEnd)}</dd>
@@ -239,58 +209,69 @@ function BillingDetails(props: {
       </dl>
 
       <Show
-        when={props.isOwner}
+        when={b().billing.configured}
         fallback={
-          <p class="muted small" data-testid="billing-read-only">
-            Only an owner of this organization can change the plan or manage the subscription.
+          <p class="notice" data-testid="billing-not-configured">
+            Billing is not configured on this server, so there is no checkout or subscription to manage here. Every
+            organization keeps the plan stored for it; an administrator can change it in the database or set up Stripe
+            (see the README, "Billing").
           </p>
         }
       >
-        <div class="row">
-          <Show when={!b().hasSubscription}>
-            <For each={upgrades()}>
-              {(plan) => (
-                <button
-                  type="button"
-                  class="primary"
-                  disabled={busy()}
-                  onClick={() => void leaveFor(checkout(props.orgId, plan, currentPageUrl()))}
-                >
-                  Upgrade to {plan}
-                </button>
-              )}
-            </For>
+        <Show
+          when={props.isOwner}
+          fallback={
+            <p class="muted small" data-testid="billing-read-only">
+              Only an owner of this organization can change the plan or manage the subscription.
+            </p>
+          }
+        >
+          <div class="row">
+            <Show when={!b().hasSubscription}>
+              <For each={upgrades()}>
+                {(plan) => (
+                  <button
+                    type="button"
+                    class="primary"
+                    disabled={busy()}
+                    onClick={() => void leaveFor(checkout(props.orgId, plan, currentPageUrl()))}
+                  >
+                    Upgrade to {plan}
+                  </button>
+                )}
+              </For>
+            </Show>
+            <Show when={b().hasSubscription && b().hasCustomer}>
+              <button
+                type="button"
+                class="primary"
+                disabled={busy()}
+                onClick={() => void leaveFor(portal(props.orgId, currentPageUrl()))}
+              >
+                Change plan
+              </button>
+            </Show>
+            <Show when={b().hasCustomer}>
+              <button
+                type="button"
+                disabled={busy()}
+                onClick={() => void leaveFor(portal(props.orgId, currentPageUrl()))}
+              >
+                Manage subscription
+              </button>
+            </Show>
+          </div>
+          <Show when={b().hasSubscription}>
+            <p class="muted small">Plan changes, payment methods, invoices and cancellation are in Stripe's portal.</p>
           </Show>
-          <Show when={b().hasSubscription && b().hasCustomer}>
-            <button
-              type="button"
-              class="primary"
-              disabled={busy()}
-              onClick={() => void leaveFor(portal(props.orgId, currentPageUrl()))}
-            >
-              Change plan
-            </button>
+          <Show when={leaving() && !checkingOut.result && !opening.result}>
+            <p class="muted small" role="status">
+              Taking you to Stripe…
+            </p>
           </Show>
-          <Show when={b().hasCustomer}>
-            <button
-              type="button"
-              disabled={busy()}
-              onClick={() => void leaveFor(portal(props.orgId, currentPageUrl()))}
-            >
-              Manage subscription
-            </button>
-          </Show>
-        </div>
-        <Show when={b().hasSubscription}>
-          <p class="muted small">Plan changes, payment methods, invoices and cancellation are in Stripe's portal.</p>
+          <FormError result={checkingOut.result} />
+          <FormError result={opening.result} />
         </Show>
-        <Show when={leaving() && !checkingOut.result && !opening.result}>
-          <p class="muted small" role="status">
-            Taking you to Stripe…
-          </p>
-        </Show>
-        <FormError result={checkingOut.result} />
-        <FormError result={opening.result} />
       </Show>
 
       <h3>Usage in {b().month}</h3>
