@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import { JOBS, jobHealth } from "../alerts/heartbeat.ts";
 import type { App } from "../context.ts";
 import type { Bindings } from "../env.ts";
 import { describeError, type Logger } from "../lib/logger.ts";
 import { meterClient } from "../meter/client.ts";
 import { DeadLetters } from "../meter/schemas.ts";
+import { pingDatabase } from "../services/health.ts";
 
 /** A meter whose oldest buffered row waits longer than this is reported stale (deep health 503). */
 export const STALE_BUFFER_MS = 5 * 60_000;
@@ -101,7 +101,7 @@ export function registerHealth(app: App): void {
       const timeout = new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error("database check timed out")), DEEP_CHECK_TIMEOUT_MS),
       );
-      await Promise.race([c.var.services.db().execute(sql`select 1`), timeout]);
+      await Promise.race([pingDatabase(c.var.services.db()), timeout]);
       const status = meterOk ? ("ok" as const) : ("degraded" as const);
       const databaseLatencyMs = Date.now() - started;
       const evaluator = await jobHealth(c.var.services.db(), JOBS.alertEvaluator);

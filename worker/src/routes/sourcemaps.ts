@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type SourceMapArtifact, sourceMapArtifacts } from "@telemetry-tracker/db";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import type { SourceMapArtifact } from "@telemetry-tracker/db";
 import type { Context } from "hono";
 import { authenticateApiKey, extractApiKey } from "../auth/api-keys.ts";
 import { requireProjectRole } from "../auth/rbac.ts";
@@ -18,6 +17,7 @@ import {
   Text,
 } from "../lib/api.ts";
 import { effectivePlan } from "../plans.ts";
+import { listArtifacts } from "../services/reads/sourcemaps.ts";
 import { countArtifacts, deleteArtifact, saveArtifact, type Uploader } from "../sourcemaps/artifacts.ts";
 import { ARTIFACTS_PER_PROJECT, SOURCEMAP_LIMITS } from "../sourcemaps/limits.ts";
 import { readUpload } from "../sourcemaps/upload-body.ts";
@@ -122,32 +122,12 @@ export function registerSourcemaps(app: App): void {
     const { project, org } = await requireProjectRole(c, c.req.valid("param").projectId, "VIEWER");
     const query = c.req.valid("query");
     const after = decodeKeyset(query.cursor, ["timestamp", "uuid"]);
-    const filters: SQL[] = [eq(sourceMapArtifacts.projectId, project.id)];
-    if (query.app) filters.push(eq(sourceMapArtifacts.app, query.app));
-    if (query.release) filters.push(eq(sourceMapArtifacts.release, query.release));
-    if (after) {
-      const at = new Date(after[0]);
-      filters.push(
-        or(
-          lt(sourceMapArtifacts.uploadedAt, at),
-          and(eq(sourceMapArtifacts.uploadedAt, at), lt(sourceMapArtifacts.id, after[1])),
-        ) as SQL,
-      );
-    }
     const db = c.var.services.db();
-    const rows = await db
-      .select()
-      .from(sourceMapArtifacts)
-      .where(and(...filters))
-      .orderBy(desc(sourceMapArtifacts.uploadedAt), desc(sourceMapArtifacts.id))
-      .limit(query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last ? encodeCursor([keysetTimestamp(last.uploadedAt), last.id]) : null;
+    const page = await listArtifacts(db, project.id, query, query.limit, after);
+    const nextCursor = page.nextCursor ? encodeCursor(page.nextCursor) : null;
     return c.json(
       {
-        artifacts: page.map(artifactDto),
+        artifacts: page.items.map(artifactDto),
         nextCursor,
         usage: { stored: await countArtifacts(db, project.id), limit: ARTIFACTS_PER_PROJECT[effectivePlan(org)] },
       },
@@ -164,11 +144,6 @@ export function registerSourcemaps(app: App): void {
   });
 
   documentUpload(app);
-}
-
-/** The keyset format `decodeKeyset` checks: microsecond ISO (Postgres' precision), UTC. */
-function keysetTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000Z`;
 }
 
 function documentUpload(app: App): void {

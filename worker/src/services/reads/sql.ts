@@ -1,5 +1,5 @@
 import type { Database } from "@telemetry-tracker/db";
-import { type SQL, sql } from "drizzle-orm";
+import { and, type Column, eq, lt, or, type SQL, sql } from "drizzle-orm";
 
 /** Rows of a raw statement, whatever the driver (Neon in the Worker, node-postgres in the bench). */
 export async function rows<T>(db: Database, query: SQL): Promise<T[]> {
@@ -45,3 +45,10 @@ export function scopeConditions(scope: Scope, alias?: string): SQL {
 
 /** A rollup, or its per-app/environment twin (migrations 0009–0010) when the read is filtered. */
 export const rollup = (table: string, scope: Scope) => sql.raw(isScoped(scope) ? `${table}_by_scope` : table);
+
+/** Rows after `after` in a newest-first (time, id) keyset: older, or as old with a smaller id. */
+export function olderThan(time: Column, id: Column, after: { at: string; id: string } | null): SQL | undefined {
+  if (!after) return undefined;
+  const at = new Date(after.at);
+  return or(lt(time, at), and(eq(time, at), lt(id, after.id)));
+}
