@@ -1,7 +1,7 @@
-import { type JSX, Show } from "solid-js";
+import { For, type JSX, Show } from "solid-js";
 
 /** What an action answers (see `Outcome` in lib/server/worker.ts), as far as a form cares. */
-type Result = { ok?: boolean; message?: string } | undefined;
+type Result = { ok?: boolean; message?: string; issues?: Array<{ path: string; message: string }> } | undefined;
 
 /** A labelled control with an optional hint under it. */
 export function Field(props: { label: string; hint?: JSX.Element; children: JSX.Element }) {
@@ -17,17 +17,28 @@ export function Field(props: { label: string; hint?: JSX.Element; children: JSX.
   );
 }
 
-/** Shows an action's failure (an Outcome with ok: false) as an alert. */
+/** Shows an action's failure (an Outcome with ok: false) as an alert, with each field the API named. */
 export function FormError(props: { result: unknown }) {
-  const message = () => {
+  const failed = () => {
     const result = props.result as Result;
-    return result && result.ok === false ? result.message : undefined;
+    return result && result.ok === false ? result : undefined;
   };
   return (
-    <Show when={message()}>
-      <p class="error-text" role="alert">
-        {message()}
-      </p>
+    <Show when={failed()?.message}>
+      <div class="error-text" role="alert">
+        <p>{failed()?.message}</p>
+        <Show when={(failed()?.issues?.length ?? 0) > 0}>
+          <ul>
+            <For each={failed()?.issues}>
+              {(issue) => (
+                <li>
+                  <code>{issue.path}</code>: {issue.message}
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </div>
     </Show>
   );
 }

@@ -1,5 +1,9 @@
 import { action, query } from "@solidjs/router";
 import { mutate, read, worker } from "../server/worker";
+import type { components } from "./schema";
+
+export type NewAlertDestination = components["schemas"]["NewAlertDestination"];
+export type AlertDestinationPatch = components["schemas"]["AlertDestinationPatch"];
 
 /** Alerts: rules (built-in and custom), destinations with send-test, fired alerts and the delivery log. */
 
@@ -77,29 +81,36 @@ export const deleteAlertRule = action(async (projectId: string, ruleId: string) 
   );
 }, "delete-alert-rule");
 
-/** A webhook's signing secret is in this answer only. */
-export const createWebhookDestination = action(
-  async (projectId: string, name: string, url: string, format: "generic" | "slack" | "discord" | "teams") => {
+/** A webhook or an email destination; a webhook's signing secret is in this answer only. */
+export const createAlertDestination = action(async (projectId: string, body: NewAlertDestination) => {
+  "use server";
+  return await mutate(
+    worker().POST("/api/projects/{projectId}/alerts/destinations", { params: { path: { projectId } }, body }),
+  );
+}, "create-alert-destination");
+
+/** Rename, retarget (URL and format, or recipients), enable or disable a destination. */
+export const updateAlertDestination = action(
+  async (projectId: string, destinationId: string, patch: AlertDestinationPatch) => {
     "use server";
     return await mutate(
-      worker().POST("/api/projects/{projectId}/alerts/destinations", {
-        params: { path: { projectId } },
-        body: { kind: "webhook", name, url, format },
+      worker().PATCH("/api/projects/{projectId}/alerts/destinations/{destinationId}", {
+        params: { path: { projectId, destinationId } },
+        body: patch,
       }),
     );
   },
-  "create-webhook-destination",
+  "update-alert-destination",
 );
 
-export const setDestinationEnabled = action(async (projectId: string, destinationId: string, enabled: boolean) => {
+export const deleteAlertDestination = action(async (projectId: string, destinationId: string) => {
   "use server";
   return await mutate(
-    worker().PATCH("/api/projects/{projectId}/alerts/destinations/{destinationId}", {
+    worker().DELETE("/api/projects/{projectId}/alerts/destinations/{destinationId}", {
       params: { path: { projectId, destinationId } },
-      body: { enabled },
     }),
   );
-}, "set-destination-enabled");
+}, "delete-alert-destination");
 
 export const sendAlertTest = action(async (projectId: string, destinationId: string) => {
   "use server";

@@ -13,19 +13,35 @@ import type { paths } from "../api/schema";
  * auth and CSRF checks itself; the dashboard never decides who may do what.
  */
 
-/** An answer from the Worker that was not 2xx, carrying the envelope's code and message. */
+/** One field the Worker refused (`details` of a 400 `validation_failed`): `userIds.0`, and why. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An answer from the Worker that was not 2xx, carrying the envelope's code, message and field issues. */
 export class WorkerError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId?: string;
+  readonly issues: FieldIssue[];
 
-  constructor(status: number, code: string, message: string, requestId?: string) {
+  constructor(status: number, code: string, message: string, requestId?: string, issues: FieldIssue[] = []) {
     super(message);
     this.name = "WorkerError";
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.issues = issues;
   }
+}
+
+/** The envelope's `details` when they name fields (other codes put other things there). */
+function fieldIssues(details: unknown): FieldIssue[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter(
+    (detail): detail is FieldIssue => typeof detail?.path === "string" && typeof detail?.message === "string",
+  );
 }
 
 interface PagesEnv {
@@ -112,9 +128,12 @@ export function worker() {
 type Answer<T> = { data?: T; error?: unknown; response: Response };
 
 function toWorkerError(response: Response, error: unknown): WorkerError {
-  const envelope = (error as { error?: { code?: string; message?: string; requestId?: string } } | undefined)?.error;
+  const envelope = (
+    error as { error?: { code?: string; message?: string; requestId?: string; details?: unknown } } | undefined
+  )?.error;
   if (envelope?.message) {
-    return new WorkerError(response.status, envelope.code ?? "error", envelope.message, envelope.requestId);
+    const issues = fieldIssues(envelope.details);
+    return new WorkerError(response.status, envelope.code ?? "error", envelope.message, envelope.requestId, issues);
   }
   // Not the envelope (a proxy's HTML page, say): a generic message with the start of the body.
   const text = typeof error === "string" ? error : "";
@@ -145,16 +164,19 @@ export async function read<T>(call: Promise<Answer<T>>): Promise<T> {
   }
 }
 
-/** Mutations report failures as values, so forms can show the API's message next to the field. */
-export type Outcome<T> = { ok: true; data: T } | { ok: false; status: number; code: string; message: string };
+/** Mutations report failures as values, so forms can show the API's message and the fields it names. */
+export type Outcome<T> =
+  | { ok: true; data: T }
+  | { ok: false; status: number; code: string; message: string; issues: FieldIssue[] };
 
 export async function mutate<T>(call: Promise<Answer<T>>): Promise<Outcome<T>> {
   try {
     return { ok: true, data: await settle(call) };
   } catch (error) {
-    if (error instanceof WorkerError)
-      return { ok: false, status: error.status, code: error.code, message: error.message };
-    return { ok: false, status: 500, code: "internal_error", message: (error as Error).message };
+    if (error instanceof WorkerError) {
+      return { ok: false, status: error.status, code: error.code, message: error.message, issues: error.issues };
+    }
+    return { ok: false, status: 500, code: "internal_error", message: (error as Error).message, issues: [] };
   }
 }
 

@@ -1,26 +1,22 @@
 import { createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
+import { AlertDestinations } from "~/components/AlertDestinations";
 import { DataTable } from "~/components/DataTable";
 import { Field, FormError } from "~/components/Form";
 import { EmptyState } from "~/components/states";
 import {
   type CustomRuleInput,
   createAlertRule,
-  createWebhookDestination,
   deleteAlertRule,
   getAlertDeliveries,
-  getAlertDestinations,
   getAlertEvents,
   getAlertRules,
   getProjectContext,
-  sendAlertTest,
   setAlertRuleEnabled,
-  setDestinationEnabled,
 } from "~/lib/api";
 import { formatDateTime, formatRelative } from "~/lib/format";
 
 type Rules = NonNullable<Awaited<ReturnType<typeof getAlertRules>>>["rules"];
-type Destinations = NonNullable<Awaited<ReturnType<typeof getAlertDestinations>>>["destinations"];
 type Events = NonNullable<Awaited<ReturnType<typeof getAlertEvents>>>["events"];
 type Deliveries = NonNullable<Awaited<ReturnType<typeof getAlertDeliveries>>>["deliveries"];
 
@@ -54,7 +50,6 @@ export default function Alerts() {
   const params = useParams<Record<string, string>>();
   const context = createAsync(() => getProjectContext(params.projectId));
   const rules = createAsync(() => getAlertRules(params.projectId));
-  const destinations = createAsync(() => getAlertDestinations(params.projectId));
   const events = createAsync(() => getAlertEvents(params.projectId));
   const deliveries = createAsync(() => getAlertDeliveries(params.projectId));
   const toggleRule = useAction(setAlertRuleEnabled);
@@ -62,13 +57,6 @@ export default function Alerts() {
   const addRule = useAction(createAlertRule);
   const addingRule = useSubmission(createAlertRule);
   const removeRule = useAction(deleteAlertRule);
-  const addDestination = useAction(createWebhookDestination);
-  const addingDestination = useSubmission(createWebhookDestination);
-  const toggleDestination = useAction(setDestinationEnabled);
-  const test = useAction(sendAlertTest);
-  const testing = useSubmission(sendAlertTest);
-  const [secret, setSecret] = createSignal<string>();
-  const [testResult, setTestResult] = createSignal<{ destinationId: string; text: string }>();
   const canEdit = () => context()?.role === "OWNER" || context()?.role === "EDITOR";
 
   return (
@@ -210,123 +198,7 @@ export default function Alerts() {
         </section>
       </Show>
 
-      <section class="card">
-        <h2>Destinations</h2>
-        <Show when={testResult()}>
-          <p class="small" role="status" data-testid="test-result">
-            {testResult()?.text}
-          </p>
-        </Show>
-        <FormError result={testing.result} />
-        <Show
-          when={(destinations()?.destinations.length ?? 0) > 0}
-          fallback={
-            <EmptyState title="No destinations yet">
-              <p>Alerts are recorded below; add a webhook to be told.</p>
-            </EmptyState>
-          }
-        >
-          <DataTable<Destinations[number]>
-            rows={destinations()?.destinations}
-            rowProps={(d) => ({ "data-testid": "destination-row", "data-destination-name": d.name })}
-            columns={[
-              { header: "Name", cell: (d) => d.name },
-              { header: "Kind", cell: (d) => (d.kind === "email" ? "email" : `webhook (${d.format})`) },
-              {
-                header: "Target",
-                cell: (d) => d.url ?? `${d.userIds?.length ?? 0} member(s)`,
-                cellClass: "mono small",
-                class: "hide-phone",
-              },
-              {
-                header: "Status",
-                cell: (d) => (
-                  <span class={`badge ${d.enabled ? "resolved" : "unresolved"}`} title={d.disabledReason ?? ""}>
-                    {d.enabled ? "enabled" : "disabled"}
-                  </span>
-                ),
-              },
-              {
-                header: "",
-                cell: (d) => (
-                  <Show when={canEdit()}>
-                    <div class="row">
-                      <button
-                        type="button"
-                        disabled={testing.pending}
-                        onClick={async () => {
-                          const result = await test(params.projectId, d.id);
-                          if (result.ok) {
-                            const delivery = result.data.delivery;
-                            setTestResult({
-                              destinationId: d.id,
-                              text:
-                                delivery.status === "delivered"
-                                  ? `Test delivered to ${d.name}${delivery.lastStatusCode ? ` (HTTP ${delivery.lastStatusCode})` : ""}.`
-                                  : `Test to ${d.name} failed: ${delivery.lastError ?? "unknown error"}.`,
-                            });
-                          }
-                        }}
-                      >
-                        Send test
-                      </button>
-                      <button type="button" onClick={() => void toggleDestination(params.projectId, d.id, !d.enabled)}>
-                        {d.enabled ? "Disable" : "Enable"}
-                      </button>
-                    </div>
-                  </Show>
-                ),
-              },
-            ]}
-          />
-        </Show>
-        <Show when={canEdit()}>
-          <h3>Add a webhook</h3>
-          <form
-            class="row"
-            data-testid="destination-form"
-            onSubmit={async (event) => {
-              event.preventDefault();
-              const formElement = event.currentTarget;
-              const form = new FormData(formElement);
-              setSecret(undefined);
-              const format = text(form, "format") as "generic" | "slack" | "discord" | "teams";
-              const result = await addDestination(params.projectId, text(form, "name"), text(form, "url"), format);
-              if (result.ok) {
-                setSecret(result.data.secret);
-                formElement.reset();
-              }
-            }}
-          >
-            <Field label="Name">
-              <input name="name" required maxLength={100} placeholder="On-call" />
-            </Field>
-            <Field label="URL">
-              <input name="url" required maxLength={2048} placeholder="https://hooks.slack.com/services/…" />
-            </Field>
-            <Field label="Format">
-              <select name="format">
-                <option value="generic">Generic JSON (signed)</option>
-                <option value="slack">Slack</option>
-                <option value="discord">Discord</option>
-                <option value="teams">Microsoft Teams</option>
-              </select>
-            </Field>
-            <button class="primary" type="submit" disabled={addingDestination.pending} style={{ "align-self": "end" }}>
-              Add webhook
-            </button>
-          </form>
-          <FormError result={addingDestination.result} />
-          <Show when={secret()}>
-            <p>
-              <strong>Signing secret, shown once:</strong> verify <code>Telemetry-Signature</code> with it.
-            </p>
-            <div class="secret" data-testid="destination-secret">
-              {secret()}
-            </div>
-          </Show>
-        </Show>
-      </section>
+      <AlertDestinations projectId={params.projectId} orgId={context()?.org.id} canEdit={canEdit()} />
 
       <section class="card">
         <h2>Recent alerts</h2>
@@ -362,7 +234,11 @@ export default function Alerts() {
         >
           <DataTable<Deliveries[number]>
             rows={deliveries()?.deliveries}
-            rowProps={(d) => ({ "data-testid": "delivery-row", "data-delivery-status": d.status })}
+            rowProps={(d) => ({
+              "data-testid": "delivery-row",
+              "data-delivery-status": d.status,
+              "data-destination-name": d.destinationName,
+            })}
             columns={[
               { header: "Alert", cell: (d) => d.alertTitle },
               { header: "Destination", cell: (d) => d.destinationName },
