@@ -14,7 +14,10 @@ export interface BrowserOptions extends Options {
   autoSessions?: boolean;
   /** `$pageview` on load and on history navigation. Default true. */
   pageviews?: boolean;
-  /** `$web_vital` events (LCP, INP, CLS, TTFB) when the page is hidden. Default false. */
+  /**
+   * `$web_vital` events (LCP, INP, CLS, FCP, TTFB) when the page is hidden: `{ name, value, rating,
+   * route }` (milliseconds; CLS unitless; `route` the normalised path). Default false.
+   */
   webVitals?: boolean;
   /** Keep undelivered items in localStorage and resend them later. Default true. */
   offlineQueue?: boolean;

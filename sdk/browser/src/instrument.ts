@@ -1,4 +1,11 @@
-import { addBreadcrumb, captureException, getClient, type Level, trackEvent } from "@telemetry-tracker/core";
+import {
+  addBreadcrumb,
+  captureException,
+  getClient,
+  type Level,
+  normalizeRoute,
+  trackEvent,
+} from "@telemetry-tracker/core";
 import type { BrowserOptions } from "./index.ts";
 
 let installed = false;
@@ -14,6 +21,16 @@ function wrap<T extends object, K extends keyof T>(obj: T, name: K, make: (orig:
   const orig = obj[name];
   if (typeof orig === "function") obj[name] = make(orig);
 }
+
+// Google's thresholds (web.dev/articles/vitals): good up to the first, poor above the second. The
+// Worker derives the same rating again at ingest.
+const LIMITS: Record<string, [number, number]> = {
+  LCP: [2500, 4000],
+  INP: [200, 500],
+  CLS: [0.1, 0.25],
+  FCP: [1800, 3000],
+  TTFB: [800, 1800],
+};
 
 function vitals(): () => void {
   const v: Record<string, number> = {};
@@ -41,9 +58,21 @@ function vitals(): () => void {
   observe("navigation", (e) => {
     v.TTFB = e.responseStart;
   });
+  observe("paint", (e) => {
+    if (e.name === "first-contentful-paint") v.FCP = e.startTime;
+  });
   return () => {
-    for (const name in v) trackEvent("$web_vital", { name, value: Math.round(v[name] * 1000) / 1000 });
-    for (const name in v) delete v[name];
+    for (const name in v) {
+      const value = Math.round(v[name] * 1000) / 1000;
+      const [good, poor] = LIMITS[name];
+      trackEvent("$web_vital", {
+        name,
+        value,
+        rating: value <= good ? "good" : value <= poor ? "needs-improvement" : "poor",
+        route: normalizeRoute(location.pathname),
+      });
+      delete v[name];
+    }
   };
 }
 

@@ -144,8 +144,19 @@ describe("browser SDK in Chromium: opt-ins", () => {
     );
     await page.goto("about:blank");
     await receiver.waitFor((items) => named(items, "$web_vital").length > 0, 10_000);
-    const vitals = named(receiver.accepted, "$web_vital").map((i) => i.properties as { name: string; value: number });
-    expect(vitals.find((v) => v.name === "TTFB")?.value).toBeGreaterThanOrEqual(0);
+    const vitals = named(receiver.accepted, "$web_vital").map(
+      (i) => i.properties as { name: string; value: number; rating: string; route: string },
+    );
+    const ttfb = vitals.find((v) => v.name === "TTFB");
+    expect(ttfb?.value).toBeGreaterThanOrEqual(0);
+    // A local page answers well within Google's 800 ms for a good TTFB.
+    expect(ttfb?.rating).toBe("good");
+    expect(vitals.find((v) => v.name === "FCP")?.value).toBeGreaterThan(0);
+    for (const v of vitals) {
+      expect(["LCP", "INP", "CLS", "FCP", "TTFB"]).toContain(v.name);
+      expect(["good", "needs-improvement", "poor"]).toContain(v.rating);
+      expect(v.route).toBe("/");
+    }
     const msg = receiver.accepted.find((i) => i.message === "after xhr");
     expect(msg?.breadcrumbs).toEqual(
       expect.arrayContaining([

@@ -20,4 +20,5 @@ export {
   trackError,
   trackEvent,
 } from "./hub.ts";
+export { normalizeRoute } from "./route.ts";
 export type { Breadcrumb, CaptureContext, Options, WireItem } from "./types.ts";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BACKOFF_BASE, DEFAULT_HOLD, Queue, Scope, SendPolicy, type WireItem } from "../src/index.ts";
+import { BACKOFF_BASE, DEFAULT_HOLD, normalizeRoute, Queue, Scope, SendPolicy, type WireItem } from "../src/index.ts";
 
 // The client's parts on their own; the client's behaviour as a whole is in the other files.
 
@@ -132,5 +132,17 @@ describe("Scope", () => {
     const scope = new Scope({ ...options, maxBreadcrumbs: 2 });
     for (const message of ["a", "b", "c"]) scope.addBreadcrumb({ message });
     expect(scope.breadcrumbs.map((crumb) => crumb.message)).toEqual(["b", "c"]);
+  });
+});
+
+describe("normalizeRoute", () => {
+  it("drops the query and fragment and turns numeric, UUID and hex segments into :id", () => {
+    expect(normalizeRoute("/orders/42?tab=2#top")).toBe("/orders/:id");
+    expect(normalizeRoute("/u/3f1c9a2e-5b7d-4e0a-9c1b-2d3e4f5a6b7c/files/deadbeef01")).toBe("/u/:id/files/:id");
+    expect(normalizeRoute("/users/:id/settings")).toBe("/users/:id/settings");
+    // Words and short hex-looking names are kept: only 8+ hex characters count as an id.
+    expect(normalizeRoute("/cafe/beef/v2/abc123")).toBe("/cafe/beef/v2/abc123");
+    expect(normalizeRoute("")).toBe("/");
+    expect(normalizeRoute("?only=query")).toBe("/");
   });
 });

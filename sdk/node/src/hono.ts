@@ -1,10 +1,10 @@
-import { captureException, trackEvent } from "@telemetry-tracker/core";
+import { captureException, normalizeRoute, trackEvent } from "@telemetry-tracker/core";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 
 /**
  * Hono middleware for Node servers (`@hono/node-server`): records `$request` (method, matched
- * route pattern, path, status, duration_ms) and captures errors that reached Hono's `onError`.
+ * route pattern, path with ids as `:id`, status, duration_ms) and captures errors that reached Hono's `onError`.
  * On Cloudflare Workers use `@telemetry-tracker/workers/hono` instead (per-invocation flushing).
  *
  * @example
@@ -23,7 +23,7 @@ export function telemetry(): MiddlewareHandler {
       trackEvent("$request", {
         method: c.req.method,
         route: routePath(c, -1),
-        path: c.req.path,
+        path: normalizeRoute(c.req.path),
         status: c.res.status,
         duration_ms: Math.round((performance.now() - start) * 100) / 100,
       });

@@ -1,4 +1,4 @@
-import { captureException, getClient, trackEvent } from "@telemetry-tracker/core";
+import { captureException, getClient, normalizeRoute, trackEvent } from "@telemetry-tracker/core";
 
 /** The parts of Node's IncomingMessage (and Express' additions) the middleware reads. */
 export interface RequestLike {
@@ -24,7 +24,8 @@ function pathOf(req: RequestLike): string {
 /**
  * Records a `$request` event per request (method, route, path, status, duration_ms). Works as a
  * plain Node `http` wrapper and as Express/Connect middleware; `route` is Express' matched route
- * pattern when there is one (low cardinality), else the path.
+ * pattern when there is one, else the path; the path has its query dropped and ids replaced by
+ * `:id` (`normalizeRoute`), so ids never split a route.
  *
  * @example
  * // Express
@@ -41,7 +42,7 @@ export function requestHandler(): (req: RequestLike, res: ResponseLike, next?: (
       const record = () => {
         if (done) return;
         done = true;
-        const path = pathOf(req);
+        const path = normalizeRoute(pathOf(req));
         trackEvent("$request", {
           method: req.method,
           route: req.route?.path ? `${req.baseUrl ?? ""}${req.route.path}` : path,

@@ -45,7 +45,7 @@ describe("requestHandler on node:http", () => {
     await (await fetch(`${base}/missing`, { method: "POST" })).text();
     await client.flush();
     const [a, b] = requests() as { method: string; path: string; status: number; duration_ms: number }[];
-    expect(a).toMatchObject({ method: "GET", path: "/orders/7", route: "/orders/7", status: 200 });
+    expect(a).toMatchObject({ method: "GET", path: "/orders/:id", route: "/orders/:id", status: 200 });
     expect(a.duration_ms).toBeGreaterThanOrEqual(15);
     expect(b).toMatchObject({ method: "POST", path: "/missing", status: 404 });
     expect(requests()).toHaveLength(2);
@@ -68,7 +68,7 @@ describe("Express-style middleware", () => {
     expect(nextCalls).toBe(1);
     expect((passed as Error).message).toBe("db down");
     expect(requests()).toEqual([
-      expect.objectContaining({ route: "/api/users/:id", path: "/api/users/42", status: 500 }),
+      expect.objectContaining({ route: "/api/users/:id", path: "/api/users/:id", status: 500 }),
     ]);
     expect(sent.find((i) => i.type === "error")).toMatchObject({
       message: "db down",
@@ -94,7 +94,7 @@ describe("Hono middleware (Node)", () => {
     expect((await app.request("/denied")).status).toBe(403);
     await client.flush();
     expect(requests()).toEqual([
-      expect.objectContaining({ method: "GET", route: "/users/:id", path: "/users/5", status: 200 }),
+      expect.objectContaining({ method: "GET", route: "/users/:id", path: "/users/:id", status: 200 }),
       expect.objectContaining({ route: "/boom", status: 500 }),
       expect.objectContaining({ route: "/denied", status: 403 }),
     ]);

@@ -1,4 +1,4 @@
-import type { Client } from "@telemetry-tracker/core";
+import { type Client, normalizeRoute } from "@telemetry-tracker/core";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { createInvocationClient, type ExecutionContextLike, finish, type OptionsInput } from "./index.ts";
@@ -35,7 +35,7 @@ export function telemetry<Env extends object = object>(
         client.trackEvent("$request", {
           method: c.req.method,
           route: routePath(c, -1),
-          path: c.req.path,
+          path: normalizeRoute(c.req.path),
           status: c.res.status,
           duration_ms: Date.now() - start,
         });

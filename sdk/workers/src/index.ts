@@ -1,4 +1,4 @@
-import { Client, fetchTransport, type Options } from "@telemetry-tracker/core";
+import { Client, fetchTransport, normalizeRoute, type Options } from "@telemetry-tracker/core";
 
 export type { Breadcrumb, CaptureContext, Client, Options, WireItem } from "@telemetry-tracker/core";
 
@@ -120,9 +120,12 @@ export function withTelemetry<Env>(options: OptionsInput<Env>, handler: Handler<
             throw e;
           } finally {
             if (o.trackRequests !== false) {
+              const path = normalizeRoute(new URL(request.url).pathname);
+              // Without a router there is no pattern: the normalised path is the route.
               client.trackEvent("$request", {
                 method: request.method,
-                path: new URL(request.url).pathname,
+                route: path,
+                path,
                 status,
                 duration_ms: Date.now() - start,
               });

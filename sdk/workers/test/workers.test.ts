@@ -68,6 +68,18 @@ describe("withTelemetry (fetch/scheduled wrapper)", () => {
     expect(r.requests.every((q) => q.auth === "bearer")).toBe(true);
   });
 
+  it("records the path as a route with ids replaced and the query dropped", async () => {
+    const c = fakeCtx();
+    await worker.fetch?.(new Request("https://edge.test/orders/123/items/9f86d081884c?name=n"), env, c.ctx);
+    await c.settle();
+    expect(r.accepted.find((i) => i.name === "$request")?.properties).toMatchObject({
+      method: "GET",
+      route: "/orders/:id/items/:id",
+      path: "/orders/:id/items/:id",
+      status: 201,
+    });
+  });
+
   it("captures a thrown error, rethrows it, and still flushes", async () => {
     const c = fakeCtx();
     await expect(worker.fetch?.(new Request("https://edge.test/?name=fail"), env, c.ctx)).rejects.toThrow(
@@ -134,7 +146,7 @@ describe("Hono middleware for Workers", () => {
     await Promise.all(ctxs.map((c) => c.settle()));
     expect(r.requests).toHaveLength(3);
     expect(r.accepted.filter((i) => i.name === "$request").map((i) => i.properties)).toEqual([
-      expect.objectContaining({ route: "/items/:id", path: "/items/3", status: 200 }),
+      expect.objectContaining({ route: "/items/:id", path: "/items/:id", status: 200 }),
       expect.objectContaining({ route: "/crash", status: 500 }),
       expect.objectContaining({ route: "/gone", status: 410 }),
     ]);
