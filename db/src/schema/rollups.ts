@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./projects.ts";
 
 // These tables are maintained by statement-level triggers on `events` and `error_occurrences`
@@ -191,4 +191,99 @@ export const releaseUsersDaily = pgTable(
     crashed: bigint("crashed", { mode: "number" }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.release, t.day, t.app, t.environment, t.userKey] })],
+);
+
+// Performance (migration 0018): Web Vitals (`$web_vital` events) per page and request durations
+// (`$request` events) per route as fixed log-bucket histograms, kept by statement-level triggers on
+// `events`, so p50/p75/p95 come from bucket counts and never from raw rows. A value v > 0 falls in
+// bucket floor(ln v / ln 1.1) (ratio 1.1 per bucket); 0 has its own bucket, -32768. Reads report a
+// bucket's geometric middle, 1.1^(b + 0.5), within 4.9 % of any value in it. Each row is counted
+// twice: under its page (route) and under the '' page (method and route ''), the whole project's
+// totals, so the summary reads a few hundred rows instead of one per page. The hourly tables serve
+// ranges up to two days, the daily twins longer ones.
+
+/** The columns of a vitals histogram cell, after its time column. */
+const vitalColumns = () => ({
+  ...scopeColumns(),
+  /** The page's normalised route (`/orders/:id`), or '' for the project's totals. */
+  page: text("page").notNull(),
+  /** LCP, INP, CLS, FCP or TTFB. */
+  name: text("name").notNull(),
+  /** Google's rating of the value: good, needs-improvement or poor (exact shares, whatever the buckets). */
+  rating: text("rating").notNull(),
+  bucket: smallint("bucket").notNull(),
+  count: bigint("count", { mode: "number" }).notNull(),
+});
+
+/** Web Vitals samples per project, UTC hour, scope, page, vital, rating and log bucket. */
+export const vitalHistogramsHourly = pgTable(
+  "vital_histograms_hourly",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...vitalColumns(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.page, t.name, t.hour, t.app, t.environment, t.rating, t.bucket] }),
+    index("vital_histograms_hourly_name_idx").on(t.projectId, t.name, t.hour),
+  ],
+);
+
+/** The same per UTC day, for ranges longer than two days. */
+export const vitalHistogramsDaily = pgTable(
+  "vital_histograms_daily",
+  {
+    projectId: projectRef(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    ...vitalColumns(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.page, t.name, t.day, t.app, t.environment, t.rating, t.bucket] }),
+    index("vital_histograms_daily_name_idx").on(t.projectId, t.name, t.day),
+  ],
+);
+
+/** The columns of a request-duration histogram cell, after its time column. */
+const requestColumns = () => ({
+  ...scopeColumns(),
+  /** Upper-case HTTP method, or '' for the project's totals. */
+  method: text("method").notNull(),
+  /** The matched route pattern or normalised path, or '' for the project's totals. */
+  route: text("route").notNull(),
+  /** Status ≥ 500: the server failed. 4xx answers are the client's and count as served. */
+  failed: boolean("failed").notNull(),
+  bucket: smallint("bucket").notNull(),
+  count: bigint("count", { mode: "number" }).notNull(),
+});
+
+/** `$request` durations (ms) per project, UTC hour, scope, method, route, failure and log bucket. */
+export const requestHistogramsHourly = pgTable(
+  "request_histograms_hourly",
+  {
+    projectId: projectRef(),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    ...requestColumns(),
+  },
+  (t) => [
+    primaryKey({
+      columns: [t.projectId, t.route, t.method, t.hour, t.app, t.environment, t.failed, t.bucket],
+    }),
+    index("request_histograms_hourly_time_idx").on(t.projectId, t.hour),
+  ],
+);
+
+/** The same per UTC day, for ranges longer than two days. */
+export const requestHistogramsDaily = pgTable(
+  "request_histograms_daily",
+  {
+    projectId: projectRef(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    ...requestColumns(),
+  },
+  (t) => [
+    primaryKey({
+      columns: [t.projectId, t.route, t.method, t.day, t.app, t.environment, t.failed, t.bucket],
+    }),
+    index("request_histograms_daily_time_idx").on(t.projectId, t.day),
+  ],
 );
