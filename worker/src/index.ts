@@ -21,6 +21,7 @@ import { registerOpenApi } from "./routes/openapi.ts";
 import { registerOrgs } from "./routes/orgs.ts";
 import { registerOutcomes } from "./routes/outcomes.ts";
 import { registerOverview } from "./routes/overview.ts";
+import { registerPerformance } from "./routes/performance.ts";
 import { registerProjects } from "./routes/projects.ts";
 import { registerReleases } from "./routes/releases.ts";
 import { registerSentry } from "./routes/sentry.ts";
@@ -55,6 +56,7 @@ registerSessions(app);
 registerSourcemaps(app);
 registerAlerts(app);
 registerReleases(app);
+registerPerformance(app);
 // Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
 registerBenchRoutes(app);
 registerIngest(app);

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { errorGroups, errorOccurrences, events, sessions } from "@telemetry-tracker/db";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { runRetention } from "../src/jobs/retention.ts";
@@ -92,6 +92,49 @@ describe("retention (cron)", () => {
       occurrences: ["age-1", "age-15", "age-89"],
       sessions: ["ended-1", "ended-15", "ended-89", "open-1", "open-15", "open-89"],
     });
+  });
+
+  it("takes deleted vitals and requests out of the performance histograms", async () => {
+    const { project } = await createTenant(db, { plan: "FREE" }); // 14 days
+    for (const age of [1, 15]) {
+      await db.insert(events).values([
+        {
+          projectId: project.id,
+          eventId: crypto.randomUUID(),
+          name: "$web_vital",
+          app: "web",
+          timestamp: ago(age),
+          properties: { name: "LCP", value: 1000 * age, rating: "good", route: `/age-${age}` },
+        },
+        {
+          projectId: project.id,
+          eventId: crypto.randomUUID(),
+          name: "$request",
+          app: "api",
+          timestamp: ago(age),
+          properties: { method: "GET", route: `/age-${age}`, status: 200, duration_ms: age },
+        },
+      ]);
+    }
+    await runRetention(db, createLogger("error"));
+    const left = await db.execute<{ kind: string; key: string; n: number }>(
+      sql`select 'vital hourly' as kind, page as key, sum(count)::int as n from vital_histograms_hourly
+            where project_id = ${project.id} group by page
+          union all select 'vital daily', page, sum(count)::int from vital_histograms_daily
+            where project_id = ${project.id} group by page
+          union all select 'request hourly', route, sum(count)::int from request_histograms_hourly
+            where project_id = ${project.id} group by route
+          union all select 'request daily', route, sum(count)::int from request_histograms_daily
+            where project_id = ${project.id} group by route
+          order by 1, 2`,
+    );
+    // Each table keeps the surviving sample under its page/route and under the totals ('').
+    expect(left.rows).toEqual(
+      ["request daily", "request hourly", "vital daily", "vital hourly"].flatMap((kind) => [
+        { kind, key: "", n: 1 },
+        { kind, key: "/age-1", n: 1 },
+      ]),
+    );
   });
 
   it("works in bounded batches and a second run is a no-op", async () => {

@@ -75,6 +75,8 @@ describe("migrations", () => {
       "projects",
       "release_counts_hourly",
       "release_users_daily",
+      "request_histograms_daily",
+      "request_histograms_hourly",
       "session_users_daily",
       "session_users_daily_by_scope",
       "sessions",
@@ -82,6 +84,8 @@ describe("migrations", () => {
       "usage_monthly",
       "user_sessions",
       "users",
+      "vital_histograms_daily",
+      "vital_histograms_hourly",
     ]);
   });
 
@@ -97,6 +101,8 @@ describe("migrations", () => {
       "error_groups_project_last_seen_idx",
       "error_occurrences_group_time_idx",
       "audit_log_org_idx",
+      "vital_histograms_hourly_name_idx",
+      "request_histograms_hourly_time_idx",
     ]) {
       expect(names).toContain(index);
     }

@@ -3,6 +3,7 @@ import { ApiError } from "../errors.ts";
 import type { BufferedRow, ClientColumns, ErrorRow, EventRow, SessionRow } from "../meter/buffered-row.ts";
 import { computeFingerprint, culpritOf, type Frame, isInApp, parseStack } from "./fingerprint.ts";
 import { INGEST_LIMITS } from "./limits.ts";
+import { normalizePerformance } from "./performance.ts";
 import type { BatchItem, ErrorInput, EventInput, SessionInput } from "./schemas.ts";
 import { createScrubber } from "./scrub.ts";
 
@@ -45,7 +46,10 @@ function eventRow(item: EventInput, now: number, scrubber: Scrubber): EventRow {
     kind: "event",
     ...clientColumns(item, now, scrubber),
     name: item.name,
-    properties: scrubber.scrub(item.properties ?? {}) as Record<string, unknown>,
+    properties: scrubber.scrub(normalizePerformance(item.name, item.properties ?? {}, item.url ?? undefined)) as Record<
+      string,
+      unknown
+    >,
   };
 }
 

@@ -359,6 +359,24 @@ const ROUTES: RouteSpec[] = [
     path: (w) => `${p(w)}/releases/${encodeURIComponent(w.release)}`,
     min: "VIEWER",
   },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/performance/summary",
+    path: (w) => `${p(w)}/performance/summary?range=7d`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/performance/pages",
+    path: (w) => `${p(w)}/performance/pages?range=24h&vital=INP`,
+    min: "VIEWER",
+  },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/performance/routes",
+    path: (w) => `${p(w)}/performance/routes?range=24h&sort=p75`,
+    min: "VIEWER",
+  },
   { method: "GET", template: "/api/projects/{projectId}/filters", path: (w) => `${p(w)}/filters`, min: "VIEWER" },
   { method: "GET", template: "/api/projects/{projectId}/usage", path: (w) => `${p(w)}/usage`, min: "VIEWER" },
   {

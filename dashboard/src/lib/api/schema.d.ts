@@ -7965,6 +7965,369 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/performance/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Web Vitals (p75, good / needs-improvement / poor shares) and request durations (p50/p95, error rate), with a series
+         * @description Ranges up to two days start on a whole hour with 1 h buckets; longer ones on a whole UTC day with 1 d buckets.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    range?: "1h" | "24h" | "7d" | "30d";
+                    from?: string;
+                    to?: string;
+                    /** @description Only this app label */
+                    app?: string;
+                    /** @description Only this environment */
+                    environment?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerformanceSummary"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/performance/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pages by the p75 of one vital (default LCP), slowest first; keyset-paged */
+        get: {
+            parameters: {
+                query?: {
+                    range?: "1h" | "24h" | "7d" | "30d";
+                    from?: string;
+                    to?: string;
+                    /** @description Only this app label */
+                    app?: string;
+                    /** @description Only this environment */
+                    environment?: string;
+                    cursor?: string;
+                    limit?: number;
+                    vital?: "LCP" | "INP" | "CLS" | "FCP" | "TTFB";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerformancePages"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{projectId}/performance/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server routes (method + route) by request duration, slowest first by p95 (or p75, p50); keyset-paged */
+        get: {
+            parameters: {
+                query?: {
+                    range?: "1h" | "24h" | "7d" | "30d";
+                    from?: string;
+                    to?: string;
+                    /** @description Only this app label */
+                    app?: string;
+                    /** @description Only this environment */
+                    environment?: string;
+                    cursor?: string;
+                    limit?: number;
+                    sort?: "p95" | "p75" | "p50";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PerformanceRoutes"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ingest/event": {
         parameters: {
             query?: never;
@@ -9579,6 +9942,111 @@ export interface components {
             newIssues: components["schemas"]["Issue"][];
             /** @description Resolved, then seen again, last in this release (up to 50) */
             regressedIssues: components["schemas"]["Issue"][];
+        };
+        PerformanceSummary: {
+            window: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                bucket: "1h" | "1d";
+            };
+            vitals: {
+                /** @enum {string} */
+                name: "LCP" | "INP" | "CLS" | "FCP" | "TTFB";
+                samples: number;
+                /** @description 75th percentile (ms; CLS unitless); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p75: number | null;
+                /**
+                 * @description Google's rating of the p75
+                 * @enum {string|null}
+                 */
+                rating: "good" | "needs-improvement" | "poor" | null;
+                /** @description Percent of samples rated good (exact) */
+                good: number | null;
+                /** @description Percent rated needs-improvement (exact) */
+                needsImprovement: number | null;
+                /** @description Percent rated poor (exact) */
+                poor: number | null;
+            }[];
+            requests: {
+                count: number;
+                /** @description Requests answered with status ≥ 500 */
+                errors: number;
+                /** @description Percent of requests with status ≥ 500; null without requests */
+                errorRate: number | null;
+                /** @description Median duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p50: number | null;
+                /** @description 75th percentile duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p75: number | null;
+                /** @description 95th percentile duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p95: number | null;
+            };
+            series: {
+                t: string;
+                requests: number;
+                errors: number;
+                /** @description Median request duration; from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p50: number | null;
+                /** @description 95th percentile request duration; from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p95: number | null;
+                vitals: components["schemas"]["VitalValues"];
+            }[];
+        };
+        /** @description p75 of each vital (ms; CLS unitless), null without samples */
+        VitalValues: {
+            LCP: number | null;
+            INP: number | null;
+            CLS: number | null;
+            FCP: number | null;
+            TTFB: number | null;
+        };
+        PerformancePages: {
+            window: {
+                from: string;
+                to: string;
+            };
+            pages: {
+                /** @description Normalised route of the page (ids as :id) */
+                page: string;
+                samples: number;
+                /** @description 75th percentile (ms; CLS unitless); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p75: number | null;
+                /**
+                 * @description Google's rating of the p75
+                 * @enum {string|null}
+                 */
+                rating: "good" | "needs-improvement" | "poor" | null;
+                /** @description Percent of samples rated good (exact) */
+                good: number | null;
+                /** @description Percent rated needs-improvement (exact) */
+                needsImprovement: number | null;
+                /** @description Percent rated poor (exact) */
+                poor: number | null;
+                vitals: components["schemas"]["VitalValues"];
+            }[];
+            nextCursor: string | null;
+        };
+        PerformanceRoutes: {
+            window: {
+                from: string;
+                to: string;
+            };
+            routes: {
+                method: string;
+                route: string;
+                count: number;
+                /** @description Requests answered with status ≥ 500 */
+                errors: number;
+                /** @description Percent of requests with status ≥ 500; null without requests */
+                errorRate: number | null;
+                /** @description Median duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p50: number | null;
+                /** @description 75th percentile duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p75: number | null;
+                /** @description 95th percentile duration (ms); from the log-bucket histograms, within 4.94 % of the exact (nearest-rank) value; null without samples */
+                p95: number | null;
+            }[];
+            nextCursor: string | null;
         };
         IngestAccepted: {
             accepted: number;
