@@ -3,9 +3,12 @@ import "uplot/dist/uPlot.min.css";
 
 export interface ChartSeries {
   label: string;
-  values: number[];
+  /** One value per time; null leaves a gap (a bucket without samples). */
+  values: Array<number | null>;
   /** A CSS variable name such as `--series-1`. */
   color: string;
+  /** Mark every value with a dot: a series with gaps can have points no line reaches. */
+  points?: boolean;
 }
 
 function cssVar(name: string): string {
@@ -65,7 +68,7 @@ export function TimeChart(props: {
             stroke: cssVar(series.color),
             width: props.spark ? 1.5 : 2,
             fill: props.spark ? `${cssVar(series.color)}22` : undefined,
-            points: { show: false },
+            points: { show: series.points === true },
           })),
         ],
       },

@@ -123,6 +123,7 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
     { href: `${base()}/issues`, label: "Issues" },
     { href: `${base()}/events`, label: "Events" },
     { href: `${base()}/sessions`, label: "Sessions" },
+    { href: `${base()}/performance`, label: "Performance" },
     { href: `${base()}/alerts`, label: "Alerts" },
     { href: `${base()}/setup`, label: "Setup" },
     { href: `${base()}/settings`, label: "Settings" },

@@ -13,6 +13,7 @@ export * from "./issues";
 export * from "./orgs";
 export * from "./overview";
 export type { ViewFilters } from "./params";
+export * from "./performance";
 export * from "./projects";
 export * from "./sessions";
 export * from "./sourcemaps";
