@@ -20,13 +20,27 @@ import {
   listIssues,
 } from "../../worker/src/services/reads/issues.ts";
 import { findTopErrorGroups, getOverview, topGroupsByScan } from "../../worker/src/services/reads/overview.ts";
+import {
+  getPerformanceSummary,
+  listPagePerformance,
+  listRoutePerformance,
+} from "../../worker/src/services/reads/performance.ts";
 import { resolveWindow } from "../../worker/src/services/reads/range.ts";
 import { listSessions } from "../../worker/src/services/reads/sessions.ts";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
 const WARMUP = 5;
 const TARGET_P95_MS = 100;
-const BIG_TABLES = new Set(["events", "sessions", "error_groups", "error_occurrences"]);
+const BIG_TABLES = new Set([
+  "events",
+  "sessions",
+  "error_groups",
+  "error_occurrences",
+  "vital_histograms_hourly",
+  "vital_histograms_daily",
+  "request_histograms_hourly",
+  "request_histograms_daily",
+]);
 
 const adminUrl = process.env.DATABASE_URL;
 console.log(
@@ -122,6 +136,29 @@ try {
     {
       name: "event names 30d app",
       run: () => eventNames(db, projectId, resolveWindow({ range: "30d" }), { app: "ios" }),
+    },
+    // Performance (issue 11): the log-bucket histograms of migrations 0017–0018, hourly and daily.
+    ...(["24h", "30d"] as const).flatMap((range) => [
+      {
+        name: `perf summary ${range}`,
+        run: () => getPerformanceSummary(db, projectId, resolveWindow({ range }), {}),
+      },
+      {
+        name: `perf pages ${range}`,
+        run: () => listPagePerformance(db, projectId, resolveWindow({ range }), {}, "LCP", 25, null),
+      },
+      {
+        name: `perf routes ${range}`,
+        run: () => listRoutePerformance(db, projectId, resolveWindow({ range }), {}, "p95", 25, null),
+      },
+    ]),
+    {
+      name: "perf summary 30d env",
+      run: () => getPerformanceSummary(db, projectId, resolveWindow({ range: "30d" }), { environment: "production" }),
+    },
+    {
+      name: "perf routes 7d app",
+      run: () => listRoutePerformance(db, projectId, resolveWindow({ range: "7d" }), { app: "api" }, "p95", 25, null),
     },
     { name: "issue users", run: () => listAffectedUsers(db, projectId, bigGroup.id, 25, null) },
     { name: "issue sessions", run: () => listAffectedSessions(db, projectId, bigGroup.id, 25, null) },

@@ -1,17 +1,32 @@
 -- One project with a month of telemetry, bulk-inserted with generate_series. :project is bound by run.ts.
--- 1,000,000 events (20 names, 3 apps, 2 environments, 20,000 users, spread over 30 days), 100,000
--- sessions, 10,000 error groups with 200,000 occurrences. The rollup triggers run once per statement.
+-- 1,000,000 events over 30 days: 200,000 `$web_vital` (5 vitals on 30 pages, app web), 300,000
+-- `$request` (40 routes × 2 methods, 2 % answered 5xx, app api), 500,000 others (20 names, 3 apps);
+-- 2 environments, 20,000 users. Then 100,000 sessions, 10,000 error groups with 200,000 occurrences.
+-- The rollup triggers run once per statement.
 insert into events (project_id, event_id, name, timestamp, received_at, app, environment, release, user_id, session_id, properties)
 select $1::uuid, gen_random_uuid(),
-       'event_' || (g % 20),
+       case when g % 10 < 2 then '$web_vital' when g % 10 < 5 then '$request' else 'event_' || (g % 20) end,
        now() - (random() * interval '30 days'),
        now(),
-       (array['web', 'ios', 'android'])[1 + g % 3],
+       case when g % 10 < 2 then 'web' when g % 10 < 5 then 'api' else (array['web', 'ios', 'android'])[1 + g % 3] end,
        (array['production', 'staging'])[1 + (g % 7 = 0)::int],
        '1.' || (g % 10) || '.0',
        'u' || (g % 20000),
        's' || (g % 100000),
-       jsonb_build_object('plan', (array['free', 'pro'])[1 + g % 2], 'n', g % 100)
+       case
+         when g % 10 < 2 then (
+           select jsonb_build_object('name', v.name, 'value', v.value, 'route', '/page' || ((g / 10) % 30) || '/:id',
+                    'rating', case when v.value <= v.good then 'good' when v.value <= v.poor then 'needs-improvement' else 'poor' end)
+           from (select n.name, round((n.base * exp(random() * 2.5 - 1.25))::numeric, 3)::float8 as value, n.good, n.poor
+                 from (values ('LCP', 2000, 2500, 4000), ('INP', 150, 200, 500), ('CLS', 0.08, 0.1, 0.25),
+                              ('FCP', 1500, 1800, 3000), ('TTFB', 500, 800, 1800)) n(name, base, good, poor)
+                 offset (g / 10) % 5 limit 1) v)
+         when g % 10 < 5 then jsonb_build_object(
+           'method', (array['GET', 'POST'])[1 + (g / 10) % 2], 'route', '/api/r' || ((g / 20) % 40) || '/:id',
+           'status', case when g % 50 = 2 then 500 else 200 end,
+           'duration_ms', round(exp(random() * 6)::numeric, 2))
+         else jsonb_build_object('plan', (array['free', 'pro'])[1 + g % 2], 'n', g % 100)
+       end
 from generate_series(1, 1000000) g;
 
 insert into sessions (project_id, session_id, app, started_at, ended_at, last_seen_at, status, release, environment, user_id, browser, os, device, country, error_count)

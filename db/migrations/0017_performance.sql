@@ -34,7 +34,7 @@ CREATE TABLE "vital_histograms_daily" (
 	"rating" text NOT NULL,
 	"bucket" smallint NOT NULL,
 	"count" bigint NOT NULL,
-	CONSTRAINT "vital_histograms_daily_project_id_page_name_day_app_environment_rating_bucket_pk" PRIMARY KEY("project_id","page","name","day","app","environment","rating","bucket")
+	CONSTRAINT "vital_histograms_daily_project_id_page_day_name_app_environment_rating_bucket_pk" PRIMARY KEY("project_id","page","day","name","app","environment","rating","bucket")
 );
 --> statement-breakpoint
 CREATE TABLE "vital_histograms_hourly" (
@@ -47,7 +47,7 @@ CREATE TABLE "vital_histograms_hourly" (
 	"rating" text NOT NULL,
 	"bucket" smallint NOT NULL,
 	"count" bigint NOT NULL,
-	CONSTRAINT "vital_histograms_hourly_project_id_page_name_hour_app_environment_rating_bucket_pk" PRIMARY KEY("project_id","page","name","hour","app","environment","rating","bucket")
+	CONSTRAINT "vital_histograms_hourly_project_id_page_hour_name_app_environment_rating_bucket_pk" PRIMARY KEY("project_id","page","hour","name","app","environment","rating","bucket")
 );
 --> statement-breakpoint
 ALTER TABLE "request_histograms_daily" ADD CONSTRAINT "request_histograms_daily_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

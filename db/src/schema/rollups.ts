@@ -224,7 +224,7 @@ export const vitalHistogramsHourly = pgTable(
     ...vitalColumns(),
   },
   (t) => [
-    primaryKey({ columns: [t.projectId, t.page, t.name, t.hour, t.app, t.environment, t.rating, t.bucket] }),
+    primaryKey({ columns: [t.projectId, t.page, t.hour, t.name, t.app, t.environment, t.rating, t.bucket] }),
     index("vital_histograms_hourly_name_idx").on(t.projectId, t.name, t.hour),
   ],
 );
@@ -238,7 +238,7 @@ export const vitalHistogramsDaily = pgTable(
     ...vitalColumns(),
   },
   (t) => [
-    primaryKey({ columns: [t.projectId, t.page, t.name, t.day, t.app, t.environment, t.rating, t.bucket] }),
+    primaryKey({ columns: [t.projectId, t.page, t.day, t.name, t.app, t.environment, t.rating, t.bucket] }),
     index("vital_histograms_daily_name_idx").on(t.projectId, t.name, t.day),
   ],
 );
