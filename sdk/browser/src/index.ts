@@ -1,16 +1,21 @@
 import { Client, getClient, type Options, setClient, uuid } from "@telemetry-tracker/core";
 import { instrument } from "./instrument.ts";
-import { browserTransport, localStorageQueue } from "./transport.ts";
+import { browserTransport, localStorageQueue, tabSessionStore } from "./transport.ts";
 
 export * from "@telemetry-tracker/core/public";
-export { browserTransport, localStorageQueue } from "./transport.ts";
+export { browserTransport, localStorageQueue, tabSessionStore } from "./transport.ts";
 
 export interface BrowserOptions extends Options {
   /** Capture `error` and `unhandledrejection`. Default true. */
   captureErrors?: boolean;
   /** Breadcrumbs for console, fetch/XHR and navigation. Default true. */
   breadcrumbs?: boolean;
-  /** Start a session now, end it on `pagehide`, start a new one on return. Default true. */
+  /**
+   * Start a session now, end it on `pagehide`, start a new one on return. A session whose page
+   * vanished without `pagehide` (the tab crashed or was killed while visible) is sent as `abnormal`
+   * when the tab loads the app again; one left hidden ends normally as of when it was hidden.
+   * Default true.
+   */
   autoSessions?: boolean;
   /** `$pageview` on load and on history navigation. Default true. */
   pageviews?: boolean;
@@ -65,6 +70,7 @@ export function init(options: BrowserOptions): Client | undefined {
       url: () => location.href,
       device: device(),
       storage: o.offlineQueue ? localStorageQueue(o.maxQueueSize ?? 500) : undefined,
+      sessionStore: o.sessionStore ?? (o.autoSessions ? tabSessionStore : undefined),
     });
     setClient(client);
     instrument(o);

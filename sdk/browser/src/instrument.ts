@@ -85,18 +85,19 @@ export function instrument(options: BrowserOptions): void {
   const on = addEventListener;
   const flushOut = () => getClient()?.flush(undefined, true);
 
-  on("error", (e) => {
-    if (o.captureErrors !== false) captureException(e.error ?? e.message, { handled: false, mechanism: "onerror" });
-  });
-  on("unhandledrejection", (e) => {
-    if (o.captureErrors !== false) captureException(e.reason, { handled: false, mechanism: "unhandledrejection" });
-  });
+  // An error nothing on the page caught is the page's crash: fatal, so the session counts as crashed.
+  const uncaught = (error: unknown, mechanism: string) =>
+    o.captureErrors !== false && captureException(error, { handled: false, level: "fatal", mechanism });
+  on("error", (e) => uncaught(e.error ?? e.message, "onerror"));
+  on("unhandledrejection", (e) => uncaught(e.reason, "unhandledrejection"));
   on("online", () => getClient()?.flush());
   on("visibilitychange", () => {
+    const c = getClient();
     if (document.visibilityState === "hidden") {
       report?.();
+      c?.suspendSession();
       flushOut();
-    }
+    } else c?.resumeSession();
   });
   on("pagehide", () => {
     report?.();

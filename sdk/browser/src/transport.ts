@@ -1,4 +1,4 @@
-import type { QueueStorage, Transport, WireItem } from "@telemetry-tracker/core";
+import type { QueueStorage, SessionStore, Transport, WireItem } from "@telemetry-tracker/core";
 
 // Captured before the fetch breadcrumb wrapper goes in, so the SDK's own requests leave no crumbs.
 const nativeFetch = typeof fetch === "function" ? fetch.bind(globalThis) : undefined;
@@ -50,3 +50,14 @@ export function localStorageQueue(max: number): QueueStorage {
     },
   };
 }
+
+/**
+ * The session in progress in `sessionStorage`: per tab (another tab's live session is never taken
+ * for an abandoned one) and kept across a reload or a restored tab, which is when a session that
+ * vanished with its page can be closed as `abnormal`. A duplicated tab copies it, and would close the
+ * original's session early: a rare cost for not mistaking every other open tab for a vanished one.
+ */
+export const tabSessionStore: SessionStore = {
+  load: () => JSON.parse(sessionStorage.getItem("tt_s") || "null") ?? undefined,
+  save: (item) => (item ? sessionStorage.setItem("tt_s", JSON.stringify(item)) : sessionStorage.removeItem("tt_s")),
+};

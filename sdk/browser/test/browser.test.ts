@@ -38,6 +38,22 @@ afterEach(async () => {
 });
 
 const named = (items: Item[], name: string) => items.filter((i) => i.name === name);
+
+/**
+ * From the next load on, the page's `pagehide` and `visibilitychange` never reach the SDK, as when the
+ * tab's process is killed (no script runs) and the tab later loads the page again; the tab's
+ * sessionStorage survives. The blocker is installed before the SDK's own listeners (Chromium calls a
+ * target's listeners in the order they were added). Chromium's real renderer crash (CDP
+ * `Page.crash`) leaves a page Playwright refuses to drive again.
+ */
+async function pageWillVanish(tab: Page): Promise<void> {
+  await tab.addInitScript(() => {
+    for (const type of ["pagehide", "visibilitychange"])
+      addEventListener(type, (event) => event.stopImmediatePropagation(), { capture: true });
+  });
+  await tab.reload();
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("browser SDK in Chromium", () => {
@@ -82,8 +98,47 @@ describe("browser SDK in Chromium", () => {
     expect(receiver.preflights).toBe(0);
     expect(receiver.accepted.find((i) => i.type === "session")).toMatchObject({ action: "start", status: "ok" });
     expect(named(receiver.accepted, "$pageview").length).toBeGreaterThanOrEqual(2); // load + pushState
+    // Nothing on the page caught them: the page's crash, so fatal, and the session crashed.
+    expect(boom).toMatchObject({ level: "fatal" });
     const session = receiver.accepted.find((i) => i.type === "session" && i.action === "update");
-    expect(session?.status).toBe("errored");
+    expect(session?.status).toBe("crashed");
+  });
+
+  it("a handled error makes the session errored; it ends errored with the page", async () => {
+    const sid = await page.evaluate(() => {
+      TT.captureException(new Error("caught by the app"));
+      return TT.getClient()?.scope.session?.session_id;
+    });
+    await page.goto("about:blank");
+    await receiver.waitFor((items) => items.some((i) => i.type === "session" && i.action === "end"), 10_000);
+    const end = receiver.accepted.find((i) => i.type === "session" && i.action === "end");
+    expect(end).toMatchObject({ session_id: sid, status: "errored", release: "web@1" });
+  });
+
+  it("a page that vanished while in use has its session closed as abnormal when the tab loads the app again", async () => {
+    const init = (release: string) =>
+      page.evaluate(
+        ([ingestUrl, apiKey, release]) => {
+          TT.init({ ingestUrl, apiKey, app: "browser-it", release, flushInterval: 200 });
+          return TT.getClient()?.scope.session?.session_id;
+        },
+        [receiver.url, receiver.apiKey, release],
+      );
+    await pageWillVanish(page);
+    const sid = await init("web@1");
+    await page.reload();
+    const next = await init("web@2");
+    await receiver.waitFor(
+      (items) =>
+        items.some((i) => i.session_id === sid && i.action === "end") && items.some((i) => i.session_id === next),
+      10_000,
+    );
+    const closed = receiver.accepted.find((i) => i.session_id === sid && i.action === "end");
+    // The session belongs to the release that ran it, not to the one that closed it.
+    expect(closed).toMatchObject({ status: "abnormal", release: "web@1", app: "browser-it" });
+    expect(typeof closed?.ended_at).toBe("string");
+    const fresh = receiver.accepted.find((i) => i.session_id === next && i.action === "start");
+    expect(fresh).toMatchObject({ status: "ok", release: "web@2" });
   });
 
   it("queues while offline (persisting to localStorage) and delivers each item exactly once when back online", async () => {
@@ -167,18 +222,25 @@ describe("browser SDK in Chromium: opt-ins", () => {
 });
 
 describe("browser SDK against the ingest target", () => {
-  it("a page's events and uncaught error are stored (no preflight needed)", async () => {
+  it("a page's events and uncaught error are stored; its session crashed; a vanished one is abnormal", async () => {
     const { startTarget } = await import("@telemetry-tracker/test-support");
     const target = await startTarget();
     try {
       await page.goto(`${site.url}/?target`);
-      const id = await page.evaluate(
+      const [id, crashedId] = await page.evaluate(
         ([ingestUrl, apiKey]) => {
-          TT.init({ ingestUrl, apiKey, app: "browser-target", flushInterval: 100 });
+          TT.init({
+            ingestUrl,
+            apiKey,
+            app: "browser-target",
+            release: "web@7",
+            environment: "prod",
+            flushInterval: 100,
+          });
           setTimeout(() => {
             throw new Error("page error for the target");
           });
-          return TT.trackEvent("target-event", { ok: true });
+          return [TT.trackEvent("target-event", { ok: true }), TT.getClient()?.scope.session?.session_id];
         },
         [target.ingestUrl, target.apiKey],
       );
@@ -193,6 +255,39 @@ describe("browser SDK against the ingest target", () => {
       expect(stored.find((i) => i.type === "error")).toMatchObject({
         message: "page error for the target",
         handled: false,
+        level: "fatal",
+        release: "web@7",
+        environment: "prod",
+      });
+      const crashed = await target.stored((items) =>
+        items.some((i) => i.session_id === crashedId && i.status === "crashed"),
+      );
+      expect(crashed.find((i) => i.type === "session" && i.session_id === crashedId)).toMatchObject({
+        status: "crashed",
+        release: "web@7",
+        environment: "prod",
+      });
+
+      // The tab's next page vanishes while in use; loading the app again closes that session abnormal.
+      await pageWillVanish(page);
+      const init = (release: string) =>
+        page.evaluate(
+          ([ingestUrl, apiKey, release]) => {
+            TT.init({ ingestUrl, apiKey, app: "browser-target", release, environment: "prod", flushInterval: 100 });
+            return TT.getClient()?.scope.session?.session_id;
+          },
+          [target.ingestUrl, target.apiKey, release],
+        );
+      const vanished = await init("web@7");
+      await page.reload();
+      await init("web@8");
+      const after = await target.stored((items) =>
+        items.some((i) => i.session_id === vanished && i.status === "abnormal"),
+      );
+      expect(after.find((i) => i.type === "session" && i.session_id === vanished)).toMatchObject({
+        status: "abnormal",
+        release: "web@7",
+        ended_at: expect.any(String),
       });
     } finally {
       await target.stop();

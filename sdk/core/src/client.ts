@@ -61,6 +61,9 @@ export class Client {
     this.scope = new Scope(options);
     try {
       this.queue = new Queue(options.storage);
+      // A session the previous run never ended is closed first, before this run's own items.
+      const abandoned = this.scope.recoverSession();
+      if (abandoned) this.enqueue(abandoned);
       this.schedule();
     } catch (error) {
       this.log(error);
@@ -196,6 +199,21 @@ export class Client {
   }
 
   /**
+   * For platform packages: the app went to the background. If it never returns (the page is
+   * discarded, the OS ends the app), the next start closes the session normally as of now instead
+   * of as `abnormal`. Sends nothing.
+   * @example AppState.addEventListener("change", (s) => s === "background" && client.suspendSession());
+   */
+  suspendSession(): void {
+    this.safely(() => this.scope.suspendSession());
+  }
+
+  /** For platform packages: the app is in use again after `suspendSession`. */
+  resumeSession(): void {
+    this.safely(() => this.scope.resumeSession());
+  }
+
+  /**
    * Sends everything that may be sent now, ignoring the retry backoff (but not a server's
    * `Retry-After`). Resolves `true` when nothing is left waiting, `false` otherwise or on timeout.
    * `keepalive` is for a page or process that is going away: it does not wait behind a send in flight.
@@ -221,10 +239,12 @@ export class Client {
   }
 
   /**
-   * Flushes (bounded by `timeout`, default 2 s) and stops: later calls are ignored.
+   * Ends the session in progress (an orderly stop is a normal end), flushes (bounded by `timeout`,
+   * default 2 s) and stops: later calls are ignored.
    * @example await client.shutdown();
    */
   async shutdown(timeout = 2000): Promise<boolean> {
+    this.endSession();
     const flushed = await this.flush(timeout);
     this.closed = true;
     clearTimeout(this.timer);

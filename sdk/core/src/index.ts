@@ -11,6 +11,7 @@ export type {
   ClientOptions,
   Level,
   QueueStorage,
+  SessionStore,
   Stats,
   Transport,
   TransportRequest,

@@ -21,4 +21,4 @@ export {
   trackEvent,
 } from "./hub.ts";
 export { normalizeRoute } from "./route.ts";
-export type { Breadcrumb, CaptureContext, Options, WireItem } from "./types.ts";
+export type { Breadcrumb, CaptureContext, Options, SessionStore, WireItem } from "./types.ts";

@@ -27,6 +27,10 @@ export class Scope {
   readonly contexts: Record<string, unknown> = {};
   readonly breadcrumbs: Breadcrumb[] = [];
   private readonly options: ClientOptions;
+  /** When the app went to the background, while it is there (see `suspendSession`). */
+  private suspendedAt?: string;
+  /** When the session was last written to the store. */
+  private persistedAt = 0;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -44,6 +48,8 @@ export class Scope {
   /** An event or error item with the fields every item carries. */
   item(type: Category, fields: Record<string, unknown>): WireItem {
     const options = this.options;
+    // Activity keeps the stored session's time fresh, so an abnormal end is dated near the vanishing.
+    if (Date.now() - this.persistedAt > 5000) this.persist();
     return {
       type,
       event_id: uuid(),
@@ -64,6 +70,8 @@ export class Scope {
   /** Opens a new session and answers its `start` item. */
   startSession(): WireItem {
     this.session = { session_id: uuid(), started_at: isoNow(), status: "ok" };
+    this.suspendedAt = undefined;
+    this.persist();
     return this.sessionItem("start");
   }
 
@@ -75,6 +83,7 @@ export class Scope {
     session.ended_at = isoNow();
     const item = this.sessionItem("end");
     this.session = undefined;
+    this.save(undefined);
     return item;
   }
 
@@ -86,7 +95,60 @@ export class Scope {
     const session = this.session;
     if (!session || session.status === status || session.status === "crashed") return undefined;
     session.status = status;
+    this.persist();
     return this.sessionItem("update");
+  }
+
+  /**
+   * The app went to the background (page hidden, app state `background`): should it never come back,
+   * the session ended here, normally. `resumeSession` takes that back when it returns.
+   */
+  suspendSession(): void {
+    this.suspendedAt = isoNow();
+    this.persist();
+  }
+
+  resumeSession(): void {
+    this.suspendedAt = undefined;
+    this.persist();
+  }
+
+  /**
+   * The session a previous run left in the store, closed: `abnormal` when the app vanished while in
+   * use (never from `crashed`), or its own status at the time it went to the background. It keeps
+   * that run's release and environment. Answers nothing when the previous run ended its session.
+   */
+  recoverSession(): WireItem | undefined {
+    let stored: WireItem | undefined;
+    try {
+      stored = this.options.sessionStore?.load();
+    } catch {}
+    if (!stored?.session_id) return undefined;
+    this.save(undefined);
+    const { timestamp, ...last } = stored;
+    const suspended = typeof last.ended_at === "string";
+    return {
+      ...last,
+      event_id: uuid(),
+      action: "end",
+      status: suspended || last.status === "crashed" ? last.status : "abnormal",
+      ended_at: suspended ? last.ended_at : (timestamp ?? isoNow()),
+    };
+  }
+
+  /** Writes the session in progress (with the time of this write) for `recoverSession` of a later run. */
+  private persist(): void {
+    if (!this.session) return;
+    this.persistedAt = Date.now();
+    this.save({ ...this.sessionItem("update"), ended_at: this.suspendedAt, timestamp: isoNow() });
+  }
+
+  private save(item: WireItem | undefined): void {
+    try {
+      this.options.sessionStore?.save(item);
+    } catch {
+      // A full or forbidden store only costs the abnormal verdict of a later run.
+    }
   }
 
   private sessionItem(action: "start" | "update" | "end"): WireItem {

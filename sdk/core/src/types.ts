@@ -55,6 +55,15 @@ export interface QueueStorage {
   save(items: WireItem[]): void;
 }
 
+/**
+ * Keeps the session in progress across restarts of the page or process (one session item as last
+ * written), so one that never ended is closed as `abnormal` on the next start. Must not throw... but may.
+ */
+export interface SessionStore {
+  load(): WireItem | undefined;
+  save(session: WireItem | undefined): void;
+}
+
 export interface Options {
   /** Base URL of the ingest Worker, e.g. `https://ingest.example.com`. */
   ingestUrl: string;
@@ -79,6 +88,13 @@ export interface Options {
   maxRetries?: number;
   /** Breadcrumbs kept and attached to errors. Default 30, at most 100. */
   maxBreadcrumbs?: number;
+  /**
+   * Where the session in progress is kept so a session the app never ended (killed, crashed hard,
+   * closed while visible) is sent as `abnormal` at the next start. The browser keeps it in
+   * `sessionStorage` by itself; elsewhere pass one (`fileSessionStore` in Node, a synchronous store
+   * such as MMKV in React Native). Default: the platform's, or none.
+   */
+  sessionStore?: SessionStore;
   /** Replaces the platform's way of sending a batch. */
   transport?: Transport;
   /** Log the SDK's own trouble with `console.warn`. Default false. */

@@ -1,4 +1,13 @@
-import { Client, captureException, fetchTransport, getClient, type Options, setClient } from "@telemetry-tracker/core";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  Client,
+  captureException,
+  fetchTransport,
+  getClient,
+  type Options,
+  type SessionStore,
+  setClient,
+} from "@telemetry-tracker/core";
 
 export * from "@telemetry-tracker/core/public";
 export { errorHandler, requestHandler } from "./middleware.ts";
@@ -15,6 +24,28 @@ export interface NodeOptions extends Options {
 }
 
 export const SDK = { name: "@telemetry-tracker/node", version: "0.1.0" };
+
+/**
+ * Keeps the session in progress in a file, so a process that is killed (SIGKILL, out of memory, a
+ * power cut) has its session closed as `abnormal` by the next process that starts with the same file.
+ * Give each process its own path (one per worker of a cluster).
+ *
+ * @example
+ * init({ ingestUrl, apiKey, app: "worker", sessionStore: fileSessionStore("/var/lib/app/tt-session.json") });
+ * startSession();
+ */
+export function fileSessionStore(path: string): SessionStore {
+  return {
+    load: () => {
+      try {
+        return JSON.parse(readFileSync(path, "utf8"));
+      } catch {
+        return undefined; // no file yet, or a torn write: nothing to recover
+      }
+    },
+    save: (item) => (item ? writeFileSync(path, JSON.stringify(item)) : rmSync(path, { force: true })),
+  };
+}
 
 // Options of the latest init: the process hooks are installed once and read these.
 let opts: NodeOptions | undefined;
@@ -69,7 +100,9 @@ function onSignal(signal: NodeJS.Signals): void {
 /**
  * Starts Telemetry Tracker in a Node process: crashes and unhandled rejections are captured and
  * flushed (bounded by `shutdownTimeout`) before the process exits; queued items are flushed on
- * SIGTERM/SIGINT and when the event loop empties. Timers never keep the process alive.
+ * SIGTERM/SIGINT and when the event loop empties. Timers never keep the process alive. A session
+ * (`startSession()`) ends `crashed` on a fatal error, normally on a signal or when the event loop
+ * empties, and — with a `sessionStore` — `abnormal` at the next start when the process was killed.
  *
  * @example
  * import { init, trackEvent } from "@telemetry-tracker/node";
@@ -95,6 +128,8 @@ export function init(options: NodeOptions): Client | undefined {
       for (const s of options.flushOnSignals ?? (["SIGTERM", "SIGINT"] as NodeJS.Signals[])) onSignal(s);
       // Once per init: a failing server must not turn beforeExit into an endless retry loop.
       process.on("beforeExit", () => {
+        // The work is done: a session still open ends here, normally (errored if an error was caught).
+        getClient()?.endSession();
         if (exitFlushed || !getClient()?.pending) return;
         exitFlushed = true;
         void getClient()?.flush(bound());

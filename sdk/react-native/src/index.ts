@@ -32,9 +32,13 @@ function onAppState(state: AppStateStatus): void {
   if (!c || opts?.autoSessions === false) return;
   if (state === "background") {
     backgroundAt = Date.now();
+    // The OS may end a backgrounded app without notice: that is a normal end, not an abnormal one.
+    c.suspendSession();
     void c.flush();
   } else if (state === "active" && backgroundAt) {
-    if (Date.now() - backgroundAt > (opts?.sessionTimeout ?? 30_000)) c.startSession(); // ends the old one first
+    if (Date.now() - backgroundAt > (opts?.sessionTimeout ?? 30_000))
+      c.startSession(); // ends the old one first
+    else c.resumeSession();
     backgroundAt = 0;
   }
 }

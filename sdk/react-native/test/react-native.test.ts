@@ -1,4 +1,4 @@
-import { getClient, type WireItem } from "@telemetry-tracker/core";
+import { getClient, type SessionStore, type WireItem } from "@telemetry-tracker/core";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createNavigationTracker, init, releaseName } from "../src/index.ts";
 import { AppState } from "./react-native-fake.ts";
@@ -22,11 +22,16 @@ const transport = async (req: { body: string }) => {
   sent.push(...items);
   return res;
 };
-const start = (extra = {}) =>
-  init({ ingestUrl: "http://unused", apiKey: "k", app: "rn", transport, flushInterval: 60_000, ...extra });
+/** A fresh client; the previous one is shut down first (ending its session) and its items forgotten. */
+async function start(extra = {}) {
+  await getClient()?.shutdown(100); // bounded: a test may leave a send hanging
+  sent.length = 0;
+  return init({ ingestUrl: "http://unused", apiKey: "k", app: "rn", transport, flushInterval: 60_000, ...extra });
+}
 
-beforeAll(() => {
-  start();
+beforeAll(async () => {
+  sent = [];
+  await start();
 });
 beforeEach(() => {
   sent = [];
@@ -39,7 +44,7 @@ afterEach(() => {
 
 describe("fatal errors via ErrorUtils", () => {
   it("captures, flushes, and only then calls the previous handler", async () => {
-    start();
+    await start();
     let deliveredBeforePrevious = false;
     previous.mockImplementation(() => {
       deliveredBeforePrevious = sent.some((i) => i.type === "error");
@@ -62,7 +67,7 @@ describe("fatal errors via ErrorUtils", () => {
 
   it("calls the previous handler after fatalFlushTimeout even if the network hangs", async () => {
     vi.useFakeTimers();
-    start({ fatalFlushTimeout: 500 });
+    await start({ fatalFlushTimeout: 500 });
     answer = () => new Promise(() => {});
     installed?.(new Error("fatal offline"), true);
     await vi.advanceTimersByTimeAsync(499);
@@ -72,7 +77,7 @@ describe("fatal errors via ErrorUtils", () => {
   });
 
   it("passes non-fatal errors straight on, captured at level error", async () => {
-    start();
+    await start();
     installed?.(new Error("soft"), false);
     expect(previous).toHaveBeenCalledTimes(1);
     await getClient()?.flush();
@@ -83,7 +88,7 @@ describe("fatal errors via ErrorUtils", () => {
 describe("app-state sessions", () => {
   it("flushes on background; a long absence starts a new session, a short one does not", async () => {
     vi.useFakeTimers();
-    start();
+    await start();
     const first = getClient()?.scope.session?.session_id;
     getClient()?.trackEvent("before-background");
     AppState.emit("background");
@@ -107,9 +112,73 @@ describe("app-state sessions", () => {
   });
 });
 
+describe("session status", () => {
+  /** Stands in for a synchronous app store such as MMKV: it outlives the JS runtime. */
+  function appStore(): SessionStore {
+    let kept: string | undefined;
+    return {
+      load: () => (kept ? JSON.parse(kept) : undefined),
+      save: (item) => {
+        kept = item ? JSON.stringify(item) : undefined;
+      },
+    };
+  }
+  /** The JS runtime dies without a word (the OS killed the app): the next init must not end it. */
+  function killed() {
+    const client = getClient();
+    if (client) client.endSession = () => {};
+  }
+
+  it("sessions and errors carry release and environment; a handled error makes the session errored", async () => {
+    await start({ release: "com.acme.app@2.3.0+41", environment: "production" });
+    getClient()?.captureException(new Error("caught"));
+    getClient()?.endSession();
+    await getClient()?.flush();
+    expect(sent.every((i) => i.release === "com.acme.app@2.3.0+41" && i.environment === "production")).toBe(true);
+    expect(sent.filter((i) => i.type === "session").map((i) => [i.action, i.status])).toEqual([
+      ["start", "ok"],
+      ["update", "errored"],
+      ["end", "errored"],
+    ]);
+  });
+
+  it("an app killed in the foreground has its session closed as abnormal at the next launch", async () => {
+    const store = appStore();
+    await start({ sessionStore: store, release: "app@1" });
+    const first = getClient()?.scope.session?.session_id;
+    killed();
+    await start({ sessionStore: store, release: "app@2" });
+    await getClient()?.flush();
+    expect(sent.find((i) => i.session_id === first)).toMatchObject({
+      action: "end",
+      status: "abnormal",
+      release: "app@1",
+    });
+    expect(sent.find((i) => i.action === "start")).toMatchObject({ release: "app@2" });
+  });
+
+  it("an app the OS ended in the background has its session closed normally, as of leaving", async () => {
+    vi.useFakeTimers({ now: new Date("2026-12-01T09:00:00Z") });
+    const store = appStore();
+    await start({ sessionStore: store });
+    const first = getClient()?.scope.session?.session_id;
+    AppState.emit("background");
+    await vi.advanceTimersByTimeAsync(600_000);
+    killed();
+    await start({ sessionStore: store });
+    await getClient()?.flush();
+    expect(sent.find((i) => i.session_id === first)).toMatchObject({
+      action: "end",
+      status: "ok",
+      ended_at: "2026-12-01T09:00:00.000Z",
+    });
+    AppState.emit("active");
+  });
+});
+
 describe("React Navigation screens", () => {
   it("sends $screen on ready and on each change of the focused route, never twice in a row", async () => {
-    start({ autoSessions: false });
+    await start({ autoSessions: false });
     const routes = ["Home", "Home", "Product", "Cart"];
     let i = 0;
     const tracker = createNavigationTracker({ getCurrentRoute: () => ({ name: routes[i] }) });

@@ -92,6 +92,30 @@ describe("ErrorBoundary", () => {
     expect(container.textContent).toBe("all good");
   });
 
+  it("a caught render error carries the release and environment and makes the session errored", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const client = new Client({
+      ingestUrl: "http://unused",
+      apiKey: "k",
+      app: "react-test",
+      release: "web@3.1.0",
+      environment: "staging",
+      transport,
+    });
+    client.startSession();
+    await act(async () => root.render(createElement(TelemetryProvider, { client }, createElement(BoundaryApp))));
+    client.endSession();
+    await client.flush();
+    expect(sent.find((i) => i.type === "error")).toMatchObject({ release: "web@3.1.0", environment: "staging" });
+    expect(sent.filter((i) => i.type === "session").map((i) => [i.action, i.status, i.release, i.environment])).toEqual(
+      [
+        ["start", "ok", "web@3.1.0", "staging"],
+        ["update", "errored", "web@3.1.0", "staging"],
+        ["end", "errored", "web@3.1.0", "staging"],
+      ],
+    );
+  });
+
   it("renders a static fallback and nothing breaks without any client", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     await act(async () =>
@@ -109,7 +133,15 @@ describe("ErrorBoundary", () => {
 
 describe("TelemetryProvider and hooks", () => {
   it("initialises the browser SDK once under StrictMode and useTrackEvent sends through it", async () => {
-    const options = { ingestUrl: "http://unused", apiKey: "k", app: "react-test", transport, offlineQueue: false };
+    const options = {
+      ingestUrl: "http://unused",
+      apiKey: "k",
+      app: "react-test",
+      release: "web@3.1.0",
+      environment: "production",
+      transport,
+      offlineQueue: false,
+    };
     await act(async () =>
       root.render(
         createElement(StrictMode, null, createElement(TelemetryProvider, { options }, createElement(TrackButton))),
@@ -117,7 +149,9 @@ describe("TelemetryProvider and hooks", () => {
     );
     await act(async () => container.querySelector("button")?.click());
     await getClient()?.flush();
-    expect(sent.filter((i) => i.type === "session" && i.action === "start")).toHaveLength(1);
+    expect(sent.filter((i) => i.type === "session" && i.action === "start")).toMatchObject([
+      { release: "web@3.1.0", environment: "production" },
+    ]);
     expect(sent.filter((i) => i.name === "$pageview")).toHaveLength(1);
     expect(sent.find((i) => i.name === "clicked")).toMatchObject({
       app: "react-test",

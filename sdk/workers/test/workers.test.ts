@@ -24,7 +24,13 @@ beforeEach(async () => {
   env = { INGEST: r.url, KEY: r.apiKey };
 });
 afterEach(() => r.stop());
-const options = (e: Env) => ({ ingestUrl: e.INGEST, apiKey: e.KEY, app: "edge", release: "w@1" });
+const options = (e: Env) => ({
+  ingestUrl: e.INGEST,
+  apiKey: e.KEY,
+  app: "edge",
+  release: "w@1",
+  environment: "production",
+});
 
 describe("withTelemetry (fetch/scheduled wrapper)", () => {
   const worker = withTelemetry(options, {
@@ -90,6 +96,8 @@ describe("withTelemetry (fetch/scheduled wrapper)", () => {
       message: "failed for fail",
       handled: false,
       app: "edge",
+      release: "w@1",
+      environment: "production",
     });
     expect(r.accepted.find((i) => i.name === "$request")?.properties).toMatchObject({ status: 500 });
   });
