@@ -61,6 +61,9 @@ async function textOf(selector: string): Promise<string> {
 describe("dashboard", () => {
   test("register, onboarding, and a curl'd event appears on the overview", async () => {
     await page.goto("/register");
+    // Before hydration the form posts natively and onboarding arrives as a full, unhydrated load,
+    // where a quick click submits its form as a GET: on a loaded machine that race is lost.
+    await hydrated(page);
     await page.fill("input[name=displayName]", owner.name);
     await page.fill("input[name=email]", owner.email);
     await page.fill("input[name=password]", owner.password);
