@@ -26,6 +26,8 @@ export function TimeChart(props: {
   spark?: boolean;
   /** A fixed width in pixels (a sparkline in a table cell); otherwise the chart fills its box. */
   width?: number;
+  /** A fixed y range (a percentage chart: 0–100); otherwise uPlot fits the data. */
+  yRange?: [number, number];
   label: string;
 }) {
   let host!: HTMLDivElement;
@@ -60,7 +62,9 @@ export function TimeChart(props: {
                 range: (_u: unknown, _min: number, max: number) => [-Math.max(1, max) * 0.08, Math.max(1, max) * 1.1],
               },
             }
-          : { x: { time: true } },
+          : props.yRange
+            ? { x: { time: true }, y: { range: props.yRange } }
+            : { x: { time: true } },
         series: [
           {},
           ...props.series.map((series) => ({

@@ -124,6 +124,7 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
     { href: `${base()}/events`, label: "Events" },
     { href: `${base()}/sessions`, label: "Sessions" },
     { href: `${base()}/performance`, label: "Performance" },
+    { href: `${base()}/releases`, label: "Releases" },
     { href: `${base()}/alerts`, label: "Alerts" },
     { href: `${base()}/setup`, label: "Setup" },
     { href: `${base()}/settings`, label: "Settings" },

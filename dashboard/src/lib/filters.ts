@@ -44,3 +44,17 @@ export function useViewFilters() {
   };
   return { filters, params, setParams, withFilters };
 }
+
+/** A release's page. Release names may hold any character, so the name is one encoded segment. */
+export function releasePath(projectId: string, release: string): string {
+  return `/projects/${projectId}/releases/${encodeURIComponent(release)}`;
+}
+
+/** The release name of a `releases/[release]` route parameter (the router hands it over encoded). */
+export function releaseParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a stray "%" in a hand-typed URL: take the text as it is
+  }
+}

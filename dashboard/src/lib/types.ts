@@ -113,6 +113,15 @@ export type Occurrence = Omit<WireOccurrence, "frames" | "breadcrumbs"> & {
   breadcrumbs: Breadcrumb[];
 };
 
+/** One release's health as the Worker answers it (crash-free values are percents, null without data). */
+export type ReleaseHealth = Schemas["ReleaseHealth"];
+
+/** A release's detail with its issue lists titled like every other issue list. */
+export type ReleaseDetail = Omit<Schemas["ReleaseDetail"], "newIssues" | "regressedIssues"> & {
+  newIssues: IssueSummary[];
+  regressedIssues: IssueSummary[];
+};
+
 export type IssueDetail = IssueSummary & {
   occurrencesList: Occurrence[];
   hourly: Schemas["IssueDetail"]["counts"];

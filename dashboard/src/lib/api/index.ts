@@ -15,5 +15,6 @@ export * from "./overview";
 export type { ViewFilters } from "./params";
 export * from "./performance";
 export * from "./projects";
+export * from "./releases";
 export * from "./sessions";
 export * from "./sourcemaps";

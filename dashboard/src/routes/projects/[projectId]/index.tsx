@@ -2,13 +2,51 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, useParams } from "@solidjs/router";
 import { Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
+import { CrashFree } from "~/components/CrashFree";
 import { DataTable } from "~/components/DataTable";
 import { Kpi } from "~/components/Kpi";
 import { Boundary, EmptyState } from "~/components/states";
-import { getOverview } from "~/lib/api";
-import { useViewFilters } from "~/lib/filters";
+import { getLatestRelease, getOverview } from "~/lib/api";
+import { releasePath, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDuration, formatRelative } from "~/lib/format";
 import type { IssueSummary, Overview as OverviewData, SessionSummary } from "~/lib/types";
+
+/** The newest release's crash-free sessions, linking to its page; its own boundary keeps the KPIs up. */
+function LatestRelease(props: { projectId: string }) {
+  const { filters, withFilters } = useViewFilters();
+  const latest = createAsync(() => getLatestRelease(props.projectId, filters()));
+  return (
+    <section class="card kpi" aria-label="Latest release">
+      <div class="muted small">Latest release · crash-free sessions</div>
+      <Boundary>
+        <Show
+          when={latest()}
+          fallback={
+            <p class="muted small">
+              No release in this range: set <code>release</code> in the SDK.
+            </p>
+          }
+        >
+          {(release) => (
+            <>
+              <div class="value">
+                <CrashFree value={release().crashFreeSessions} testId="latest-release-crash-free" />
+              </div>
+              <A
+                href={withFilters(releasePath(props.projectId, release().release))}
+                class="mono small"
+                data-testid="latest-release-link"
+              >
+                {release().release}
+              </A>
+              <span class="muted small"> · {formatCount(release().sessions)} sessions</span>
+            </>
+          )}
+        </Show>
+      </Boundary>
+    </section>
+  );
+}
 
 export default function Overview() {
   const params = useParams<Record<string, string>>();
@@ -73,6 +111,7 @@ export default function Overview() {
                   values={series("users")}
                   color="--series-4"
                 />
+                <LatestRelease projectId={params.projectId} />
               </div>
               <section class="card">
                 <h2>Activity</h2>

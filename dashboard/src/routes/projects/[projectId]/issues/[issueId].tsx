@@ -4,9 +4,23 @@ import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
 import { Boundary } from "~/components/states";
 import { getIssue, getIssueSessions, getIssueUsers, getProjectContext, setIssueStatus } from "~/lib/api";
-import { RANGES, useViewFilters } from "~/lib/filters";
+import { RANGES, releasePath, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDateTime, formatDuration, formatRelative } from "~/lib/format";
 import type { AffectedSession, AffectedUser, Frame, FramePosition, IssueStatus, Occurrence, Page } from "~/lib/types";
+
+/** A release name linking to its release page, or "–" when the issue never named one there. */
+function ReleaseLink(props: { projectId: string; release: string | null | undefined; testId: string }) {
+  const { withFilters } = useViewFilters();
+  return (
+    <Show when={props.release} fallback={<span data-testid={props.testId}>–</span>}>
+      {(release) => (
+        <A href={withFilters(releasePath(props.projectId, release()))} class="mono" data-testid={props.testId}>
+          {release()}
+        </A>
+      )}
+    </Show>
+  );
+}
 
 function frameLine(frame: FramePosition): string {
   const where = `${frame.file ?? ""}${frame.line ? `:${frame.line}` : ""}${frame.column ? `:${frame.column}` : ""}`;
@@ -352,8 +366,19 @@ export default function IssueDetail() {
                     </Show>
                     <span class="muted">
                       first seen {formatRelative(data().firstSeen)} · last seen {formatRelative(data().lastSeen)}
-                      {data().lastRelease ? ` · ${data().lastRelease}` : ""}
                     </span>
+                    <Show when={data().firstRelease || data().lastRelease}>
+                      <span class="muted" data-testid="issue-releases">
+                        first release{" "}
+                        <ReleaseLink
+                          projectId={params.projectId}
+                          release={data().firstRelease}
+                          testId="first-release"
+                        />{" "}
+                        · last release{" "}
+                        <ReleaseLink projectId={params.projectId} release={data().lastRelease} testId="last-release" />
+                      </span>
+                    </Show>
                   </div>
                 </div>
                 <Show when={canTriage()}>

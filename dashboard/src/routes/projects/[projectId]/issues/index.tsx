@@ -4,7 +4,7 @@ import { createSignal, For, Show } from "solid-js";
 import { DataTable } from "~/components/DataTable";
 import { CursorPager } from "~/components/Pager";
 import { Boundary, EmptyState } from "~/components/states";
-import { getIssues } from "~/lib/api";
+import { getFilterOptions, getIssues } from "~/lib/api";
 import { firstParam, useViewFilters } from "~/lib/filters";
 import { formatCount, formatRelative } from "~/lib/format";
 import type { IssueSummary } from "~/lib/types";
@@ -36,6 +36,10 @@ export default function Issues() {
     cursor: firstParam(search.cursor),
   });
   const issues = createAsync(() => getIssues(params.projectId, query()));
+  const options = createAsync(() =>
+    getFilterOptions(params.projectId).catch(() => ({ apps: [], environments: [], releases: [] })),
+  );
+  const release = () => firstParam(search.release);
   const [text, setText] = createSignal(firstParam(search.q) ?? "");
   const base = () => `/projects/${params.projectId}`;
   const keep = (extra: Record<string, string | undefined>) =>
@@ -43,6 +47,7 @@ export default function Issues() {
       status: status(),
       q: firstParam(search.q),
       sort: firstParam(search.sort),
+      release: release(),
       ...extra,
     });
   return (
@@ -86,6 +91,24 @@ export default function Issues() {
               onChange={(event) => setParams({ sort: event.currentTarget.value, cursor: undefined })}
             >
               <For each={SORTS}>{(sort) => <option value={sort.value}>{sort.label}</option>}</For>
+            </select>
+          </label>
+          <label class="row">
+            <span class="visually-hidden">Release</span>
+            <select
+              name="release"
+              aria-label="Release"
+              value={release() ?? ""}
+              onChange={(event) => setParams({ release: event.currentTarget.value || undefined, cursor: undefined })}
+            >
+              <option value="">All releases</option>
+              <For each={options()?.releases ?? []}>
+                {(name) => (
+                  <option value={name} selected={release() === name}>
+                    {name}
+                  </option>
+                )}
+              </For>
             </select>
           </label>
           <button type="submit">Search</button>
