@@ -26,6 +26,7 @@ import {
   listRoutePerformance,
 } from "../../worker/src/services/reads/performance.ts";
 import { resolveWindow } from "../../worker/src/services/reads/range.ts";
+import { getRelease, listReleases, RELEASE_SORTS } from "../../worker/src/services/reads/releases.ts";
 import { listSessions } from "../../worker/src/services/reads/sessions.ts";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
@@ -163,6 +164,17 @@ try {
     { name: "issue users", run: () => listAffectedUsers(db, projectId, bigGroup.id, 25, null) },
     { name: "issue sessions", run: () => listAffectedSessions(db, projectId, bigGroup.id, 25, null) },
     { name: "issues sorted by users", run: () => listIssues(db, projectId, { status: "all" }, "users", 25, null) },
+    // Release health (issue 11) from the release rollups: the list in each sort, and one release.
+    ...RELEASE_SORTS.map((sort) => ({
+      name: `releases 30d ${sort}`,
+      run: () => listReleases(db, projectId, resolveWindow({ range: "30d" }), {}, sort, 25, null),
+    })),
+    {
+      name: "releases 24h app",
+      run: () => listReleases(db, projectId, resolveWindow({ range: "24h" }), { app: "ios" }, "adoption", 25, null),
+    },
+    { name: "release detail 30d", run: () => getRelease(db, projectId, resolveWindow({ range: "30d" }), {}, "1.3.0") },
+    { name: "release detail 24h", run: () => getRelease(db, projectId, resolveWindow({ range: "24h" }), {}, "1.3.0") },
   ];
 
   const results = [];

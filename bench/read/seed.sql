@@ -1,8 +1,9 @@
 -- One project with a month of telemetry, bulk-inserted with generate_series. :project is bound by run.ts.
 -- 1,000,000 events over 30 days: 200,000 `$web_vital` (5 vitals on 30 pages, app web), 300,000
 -- `$request` (40 routes × 2 methods, 2 % answered 5xx, app api), 500,000 others (20 names, 3 apps);
--- 2 environments, 20,000 users. Then 100,000 sessions, 10,000 error groups with 200,000 occurrences.
--- The rollup triggers run once per statement.
+-- 2 environments, 20,000 users. Then 100,000 sessions (10 releases, every status: the release rollups
+-- of 0014–0015), 10,000 error groups with 200,000 occurrences (a twentieth of the unresolved ones
+-- regressed). The rollup triggers run once per statement.
 insert into events (project_id, event_id, name, timestamp, received_at, app, environment, release, user_id, session_id, properties)
 select $1::uuid, gen_random_uuid(),
        case when g % 10 < 2 then '$web_vital' when g % 10 < 5 then '$request' else 'event_' || (g % 20) end,
@@ -31,16 +32,16 @@ from generate_series(1, 1000000) g;
 
 insert into sessions (project_id, session_id, app, started_at, ended_at, last_seen_at, status, release, environment, user_id, browser, os, device, country, error_count)
 select $1::uuid, 's' || g, (array['web', 'ios', 'android'])[1 + g % 3], t, t + interval '7 minutes', t + interval '7 minutes',
-       (array['ok', 'ok', 'ok', 'errored', 'crashed'])[1 + g % 5], '1.' || (g % 10) || '.0', 'production',
+       (array['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'errored', 'errored', 'crashed', 'abnormal'])[1 + (g / 10) % 10], '1.' || (g % 10) || '.0', 'production',
        'u' || (g % 20000), 'Firefox', 'Linux', 'desktop', 'DE', g % 3
 from (select g, now() - (random() * interval '30 days') as t from generate_series(1, 100000) g) s;
 
-insert into error_groups (project_id, fingerprint, type, message, culprit, status, occurrences, first_seen, last_seen, last_release, app, environment)
+insert into error_groups (project_id, fingerprint, type, message, culprit, status, occurrences, first_seen, last_seen, last_release, app, environment, regressed)
 select $1::uuid, md5('group' || g), (array['TypeError', 'RangeError', 'ReferenceError'])[1 + g % 3],
        'Something failed in module ' || g, 'render (app.js)',
        (array['unresolved', 'unresolved', 'resolved', 'ignored'])[1 + g % 4],
        20, now() - interval '30 days' + (g % 1000) * interval '1 minute', now() - (g % 5000) * interval '1 minute',
-       '1.' || (g % 10) || '.0', (array['web', 'ios', 'android'])[1 + g % 3], 'production'
+       '1.' || (g % 10) || '.0', (array['web', 'ios', 'android'])[1 + g % 3], 'production', g % 40 = 0
 from generate_series(1, 10000) g;
 
 insert into error_occurrences (project_id, group_id, event_id, timestamp, app, environment, release, user_id, session_id, type, message, stack, breadcrumbs, tags)
