@@ -3,7 +3,7 @@ import { instrument } from "./instrument.ts";
 import { browserTransport, localStorageQueue, tabSessionStore } from "./transport.ts";
 
 export * from "@telemetry-tracker/core/public";
-export { browserTransport, localStorageQueue, tabSessionStore } from "./transport.ts";
+export { browserTransport, localStorageQueue } from "./transport.ts";
 
 export interface BrowserOptions extends Options {
   /** Capture `error` and `unhandledrejection`. Default true. */
@@ -70,7 +70,7 @@ export function init(options: BrowserOptions): Client | undefined {
       url: () => location.href,
       device: device(),
       storage: o.offlineQueue ? localStorageQueue(o.maxQueueSize ?? 500) : undefined,
-      sessionStore: o.sessionStore ?? (o.autoSessions ? tabSessionStore : undefined),
+      sessionStore: o.sessionStore ?? tabSessionStore,
     });
     setClient(client);
     instrument(o);

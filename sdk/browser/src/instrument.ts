@@ -92,12 +92,12 @@ export function instrument(options: BrowserOptions): void {
   on("unhandledrejection", (e) => uncaught(e.reason, "unhandledrejection"));
   on("online", () => getClient()?.flush());
   on("visibilitychange", () => {
-    const c = getClient();
-    if (document.visibilityState === "hidden") {
+    const hidden = document.visibilityState === "hidden";
+    getClient()?.scope.suspendSession(hidden);
+    if (hidden) {
       report?.();
-      c?.suspendSession();
       flushOut();
-    } else c?.resumeSession();
+    }
   });
   on("pagehide", () => {
     report?.();

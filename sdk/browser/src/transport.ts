@@ -58,6 +58,9 @@ export function localStorageQueue(max: number): QueueStorage {
  * original's session early: a rare cost for not mistaking every other open tab for a vanished one.
  */
 export const tabSessionStore: SessionStore = {
-  load: () => JSON.parse(sessionStorage.getItem("tt_s") || "null") ?? undefined,
-  save: (item) => (item ? sessionStorage.setItem("tt_s", JSON.stringify(item)) : sessionStorage.removeItem("tt_s")),
+  load: () => JSON.parse(sessionStorage.tt_s || "null"),
+  save: (item) => {
+    if (item) sessionStorage.tt_s = JSON.stringify(item);
+    else delete sessionStorage.tt_s;
+  },
 };

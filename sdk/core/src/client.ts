@@ -199,21 +199,6 @@ export class Client {
   }
 
   /**
-   * For platform packages: the app went to the background. If it never returns (the page is
-   * discarded, the OS ends the app), the next start closes the session normally as of now instead
-   * of as `abnormal`. Sends nothing.
-   * @example AppState.addEventListener("change", (s) => s === "background" && client.suspendSession());
-   */
-  suspendSession(): void {
-    this.safely(() => this.scope.suspendSession());
-  }
-
-  /** For platform packages: the app is in use again after `suspendSession`. */
-  resumeSession(): void {
-    this.safely(() => this.scope.resumeSession());
-  }
-
-  /**
    * Sends everything that may be sent now, ignoring the retry backoff (but not a server's
    * `Retry-After`). Resolves `true` when nothing is left waiting, `false` otherwise or on timeout.
    * `keepalive` is for a page or process that is going away: it does not wait behind a send in flight.
@@ -333,7 +318,10 @@ export class Client {
     } catch (error) {
       this.log(error);
     }
-    this.safely(() => this.queue.persist());
+    this.safely(() => {
+      this.queue.persist();
+      this.scope.persist();
+    });
     this.schedule();
   }
 

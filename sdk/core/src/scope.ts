@@ -27,10 +27,11 @@ export class Scope {
   readonly contexts: Record<string, unknown> = {};
   readonly breadcrumbs: Breadcrumb[] = [];
   private readonly options: ClientOptions;
-  /** When the app went to the background, while it is there (see `suspendSession`). */
-  private suspendedAt?: string;
-  /** When the session was last written to the store. */
-  private persistedAt = 0;
+  /**
+   * When the app went to the background, while it is there (see `suspendSession`). `declare`d, so
+   * no field code is emitted (the browser bundle's size budget): it starts undefined.
+   */
+  declare private suspendedAt?: string;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -48,8 +49,6 @@ export class Scope {
   /** An event or error item with the fields every item carries. */
   item(type: Category, fields: Record<string, unknown>): WireItem {
     const options = this.options;
-    // Activity keeps the stored session's time fresh, so an abnormal end is dated near the vanishing.
-    if (Date.now() - this.persistedAt > 5000) this.persist();
     return {
       type,
       event_id: uuid(),
@@ -83,7 +82,7 @@ export class Scope {
     session.ended_at = isoNow();
     const item = this.sessionItem("end");
     this.session = undefined;
-    this.save(undefined);
+    this.save();
     return item;
   }
 
@@ -100,16 +99,14 @@ export class Scope {
   }
 
   /**
-   * The app went to the background (page hidden, app state `background`): should it never come back,
-   * the session ended here, normally. `resumeSession` takes that back when it returns.
+   * For platform packages: the app went to the background (page hidden, app state `background`);
+   * `false` when it is in use again. Should it never come back (a discarded tab, an app the OS
+   * ended), the next start closes the session normally as of now instead of as `abnormal`. Sends
+   * nothing, never throws.
+   * @example AppState.addEventListener("change", (s) => client.scope.suspendSession(s === "background"));
    */
-  suspendSession(): void {
-    this.suspendedAt = isoNow();
-    this.persist();
-  }
-
-  resumeSession(): void {
-    this.suspendedAt = undefined;
+  suspendSession(suspended: boolean): void {
+    this.suspendedAt = suspended ? isoNow() : undefined;
     this.persist();
   }
 
@@ -119,31 +116,33 @@ export class Scope {
    * that run's release and environment. Answers nothing when the previous run ended its session.
    */
   recoverSession(): WireItem | undefined {
-    let stored: WireItem | undefined;
+    let last: WireItem | undefined;
     try {
-      stored = this.options.sessionStore?.load();
+      last = this.options.sessionStore?.load();
     } catch {}
-    if (!stored?.session_id) return undefined;
-    this.save(undefined);
-    const { timestamp, ...last } = stored;
-    const suspended = typeof last.ended_at === "string";
+    if (!last?.session_id) return undefined;
+    this.save();
+    // A suspended session carries its end already; otherwise it ended at its last write (`timestamp`).
+    const suspended = last.ended_at;
     return {
       ...last,
       event_id: uuid(),
       action: "end",
       status: suspended || last.status === "crashed" ? last.status : "abnormal",
-      ended_at: suspended ? last.ended_at : (timestamp ?? isoNow()),
+      ended_at: suspended || last.timestamp,
     };
   }
 
-  /** Writes the session in progress (with the time of this write) for `recoverSession` of a later run. */
-  private persist(): void {
-    if (!this.session) return;
-    this.persistedAt = Date.now();
-    this.save({ ...this.sessionItem("update"), ended_at: this.suspendedAt, timestamp: isoNow() });
+  /**
+   * Writes the session in progress, with the time of this write, for `recoverSession` of a later run.
+   * The client also calls it after each send, so an abnormal end is dated within a flush interval of
+   * the last activity.
+   */
+  persist(): void {
+    if (this.session) this.save({ ...this.sessionItem("update"), ended_at: this.suspendedAt, timestamp: isoNow() });
   }
 
-  private save(item: WireItem | undefined): void {
+  private save(item?: WireItem): void {
     try {
       this.options.sessionStore?.save(item);
     } catch {

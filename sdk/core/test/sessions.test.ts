@@ -101,14 +101,15 @@ describe("session status", () => {
     expect(sessions(next.sent())).toMatchObject([{ action: "end", status: "crashed" }]);
   });
 
-  it("activity keeps the stored time fresh, so an abnormal end is dated near the vanishing", async () => {
+  it("each send refreshes the stored time, so an abnormal end is dated near the vanishing", async () => {
     const memory = memoryStore();
     const first = makeClient({ sessionStore: memory.store });
     first.client.startSession();
     vi.setSystemTime(new Date("2026-12-01T10:30:00Z"));
     first.client.trackEvent("still here");
-    vi.setSystemTime(new Date("2026-12-01T10:30:03Z"));
-    first.client.trackEvent("within 5 s of the last write: not written again");
+    await first.client.flush();
+    vi.setSystemTime(new Date("2026-12-01T10:31:00Z"));
+    first.client.trackEvent("never sent: the tab died first");
     const next = makeClient({ sessionStore: memory.store });
     await next.client.flush();
     expect(sessions(next.sent())).toMatchObject([
@@ -116,14 +117,15 @@ describe("session status", () => {
     ]);
   });
 
-  it("an event in the background keeps the suspension", async () => {
+  it("a send in the background keeps the suspension", async () => {
     const memory = memoryStore();
     const first = makeClient({ sessionStore: memory.store });
     first.client.startSession();
     vi.setSystemTime(new Date("2026-12-01T10:10:00Z"));
-    first.client.suspendSession();
+    first.client.scope.suspendSession(true);
     vi.setSystemTime(new Date("2026-12-01T10:20:00Z"));
     first.client.trackEvent("background fetch done");
+    await first.client.flush();
     const next = makeClient({ sessionStore: memory.store });
     await next.client.flush();
     expect(sessions(next.sent())).toMatchObject([
@@ -136,7 +138,7 @@ describe("session status", () => {
     const first = makeClient({ sessionStore: memory.store });
     first.client.startSession();
     vi.setSystemTime(new Date("2026-12-01T10:10:00Z"));
-    first.client.suspendSession();
+    first.client.scope.suspendSession(true);
     vi.setSystemTime(new Date("2026-12-01T12:00:00Z"));
     const next = makeClient({ sessionStore: memory.store });
     await next.client.flush();
@@ -149,8 +151,8 @@ describe("session status", () => {
     const memory = memoryStore();
     const first = makeClient({ sessionStore: memory.store });
     first.client.startSession();
-    first.client.suspendSession();
-    first.client.resumeSession();
+    first.client.scope.suspendSession(true);
+    first.client.scope.suspendSession(false);
     const next = makeClient({ sessionStore: memory.store });
     await next.client.flush();
     expect(sessions(next.sent())).toMatchObject([{ action: "end", status: "abnormal" }]);
@@ -181,7 +183,7 @@ describe("session status", () => {
     };
     const { client, sent } = makeClient({ sessionStore: store });
     expect(client.startSession()).toEqual(expect.any(String));
-    client.suspendSession();
+    client.scope.suspendSession(true);
     client.endSession();
     await client.flush();
     expect(sessions(sent()).map((s) => s.action)).toEqual(["start", "end"]);

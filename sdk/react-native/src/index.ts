@@ -33,12 +33,12 @@ function onAppState(state: AppStateStatus): void {
   if (state === "background") {
     backgroundAt = Date.now();
     // The OS may end a backgrounded app without notice: that is a normal end, not an abnormal one.
-    c.suspendSession();
+    c.scope.suspendSession(true);
     void c.flush();
   } else if (state === "active" && backgroundAt) {
     if (Date.now() - backgroundAt > (opts?.sessionTimeout ?? 30_000))
       c.startSession(); // ends the old one first
-    else c.resumeSession();
+    else c.scope.suspendSession(false);
     backgroundAt = 0;
   }
 }
