@@ -86,18 +86,21 @@ const releaseList = (releases: string[]) =>
 
 /**
  * Distinct users and users with a crashed session per release. The users rollup is per UTC day, so
- * the window is widened to whole days for these two counts.
+ * the window is widened to whole days for these two counts. Each user is folded once per release
+ * first (one hash or group step) and then counted: about half the time of two `count(distinct …)`,
+ * which sort every user-day row of the window (bench:read, 30 days).
  */
 async function releaseUsers(db: Database, projectId: string, w: TimeWindow, scope: Scope, releases: string[]) {
   if (releases.length === 0) return new Map<string, { users: number; crashedUsers: number }>();
   const dayFrom = new Date(Math.floor(w.from.getTime() / DAY) * DAY);
   const found = await rows<{ release: string; users: number; crashedUsers: number }>(
     db,
-    sql`select release, count(distinct user_key)::float8 as users,
-               count(distinct user_key) filter (where crashed > 0)::float8 as "crashedUsers"
-        from release_users_daily
-        where project_id = ${projectId} and release in ${releaseList(releases)} and day >= ${dayFrom} and day < ${w.to}
-          ${scopeConditions(scope)}
+    sql`select release, count(*)::float8 as users, count(*) filter (where crashed)::float8 as "crashedUsers"
+        from (select release, user_key, bool_or(crashed > 0) as crashed
+              from release_users_daily
+              where project_id = ${projectId} and release in ${releaseList(releases)} and day >= ${dayFrom}
+                and day < ${w.to} ${scopeConditions(scope)}
+              group by release, user_key) per_user
         group by release`,
   );
   return new Map(found.map((r) => [r.release, r]));
@@ -229,13 +232,14 @@ export async function getRelease(
   release: string,
 ): Promise<ReleaseDetail | null> {
   const w = releaseWindow(window);
+  // One probe per release index of error_groups: an OR of both columns in one probe scans the table.
   const known = await rows<{ known: boolean }>(
     db,
     sql`select (exists (select 1 from release_counts_hourly where project_id = ${projectId} and release = ${release})
              or exists (select 1 from project_dimensions where project_id = ${projectId} and kind = 'release'
                           and value = ${release})
-             or exists (select 1 from error_groups where project_id = ${projectId}
-                          and (first_release = ${release} or last_release = ${release}))) as known`,
+             or exists (select 1 from error_groups where project_id = ${projectId} and first_release = ${release})
+             or exists (select 1 from error_groups where project_id = ${projectId} and last_release = ${release})) as known`,
   );
   if (!known[0]?.known) return null;
 
