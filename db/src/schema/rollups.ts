@@ -20,7 +20,11 @@ export const eventCountsHourly = pgTable(
     name: text("name").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.hour, t.name] }),
+    // Search: event names by substring (pg_trgm).
+    index("event_counts_hourly_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+  ],
 );
 
 /** Error occurrences per project, UTC hour and error group. */
@@ -72,7 +76,11 @@ export const sessionUsersDaily = pgTable(
     day: timestamp("day", { withTimezone: true }).notNull(),
     userKey: text("user_key").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.day, t.userKey] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.day, t.userKey] }),
+    // Search: user keys by substring or equality (pg_trgm).
+    index("session_users_daily_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+  ],
 );
 
 /** Distinct users with a session started per UTC day: the 30-day overview's active-users series. */
@@ -120,7 +128,10 @@ export const eventCountsHourlyByScope = pgTable(
     name: text("name").notNull(),
     count: bigint("count", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment, t.name] }),
+    index("event_counts_hourly_by_scope_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+  ],
 );
 
 /** Error occurrences per project, UTC hour, app, environment and error group. */
@@ -148,7 +159,10 @@ export const sessionUsersDailyByScope = pgTable(
     ...scopeColumns(),
     userKey: text("user_key").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.day, t.app, t.environment, t.userKey] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.day, t.app, t.environment, t.userKey] }),
+    index("session_users_daily_by_scope_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+  ],
 );
 
 // Release health (migration 0015): sessions by status and error occurrences per release, kept by the
@@ -172,6 +186,8 @@ export const releaseCountsHourly = pgTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.release, t.hour, t.app, t.environment] }),
     index("release_counts_hourly_project_hour_idx").on(t.projectId, t.hour),
+    // Search: release names by substring (pg_trgm).
+    index("release_counts_hourly_release_trgm_idx").using("gin", t.release.op("gin_trgm_ops")),
   ],
 );
 
@@ -190,7 +206,11 @@ export const releaseUsersDaily = pgTable(
     sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
     crashed: bigint("crashed", { mode: "number" }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.release, t.day, t.app, t.environment, t.userKey] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.release, t.day, t.app, t.environment, t.userKey] }),
+    // Search: a user's releases, users of a release by substring (pg_trgm).
+    index("release_users_daily_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+  ],
 );
 
 // Performance (migration 0018): Web Vitals (`$web_vital` events) per page and request durations

@@ -95,6 +95,15 @@ export const sessions = pgTable(
       t.id.desc(),
     ),
     index("sessions_project_env_started_idx").on(t.projectId, t.environment, t.startedAt.desc(), t.id.desc()),
+    // Search (migration 0018, pg_trgm from 0017): session ids by substring, a user's sessions (user id,
+    // else anonymous id: the rollups' user key), a release's sessions.
+    index("sessions_session_id_trgm_idx").using("gin", t.sessionId.op("gin_trgm_ops")),
+    index("sessions_project_user_key_started_idx").on(
+      t.projectId,
+      sql`coalesce(${t.userId}, ${t.anonymousId})`,
+      t.startedAt.desc(),
+    ),
+    index("sessions_project_release_started_idx").on(t.projectId, t.release, t.startedAt.desc()),
     check("sessions_status_check", sql`${t.status} in ('ok', 'errored', 'crashed', 'abnormal')`),
   ],
 );
@@ -139,6 +148,10 @@ export const errorGroups = pgTable(
     // A release's new issues and the ones that regressed in it.
     index("error_groups_project_first_release_idx").on(t.projectId, t.firstRelease),
     index("error_groups_project_last_release_idx").on(t.projectId, t.lastRelease),
+    // Search by substring of message, type or fingerprint (pg_trgm).
+    index("error_groups_message_trgm_idx").using("gin", t.message.op("gin_trgm_ops")),
+    index("error_groups_type_trgm_idx").using("gin", t.type.op("gin_trgm_ops")),
+    index("error_groups_fingerprint_trgm_idx").using("gin", t.fingerprint.op("gin_trgm_ops")),
     check("error_groups_status_check", sql`${t.status} in ('unresolved', 'resolved', 'ignored')`),
   ],
 );
@@ -183,7 +196,11 @@ export const errorGroupUsers = pgTable(
       .references(() => errorGroups.id, { onDelete: "cascade" }),
     userKey: text("user_key").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.userKey] })],
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.userKey] }),
+    // The groups a user has hit (search's `user:` token).
+    index("error_group_users_user_key_idx").on(t.userKey),
+  ],
 );
 
 export type EventRow = typeof events.$inferSelect;
