@@ -24,6 +24,7 @@ import { registerOverview } from "./routes/overview.ts";
 import { registerPerformance } from "./routes/performance.ts";
 import { registerProjects } from "./routes/projects.ts";
 import { registerReleases } from "./routes/releases.ts";
+import { registerSearch } from "./routes/search.ts";
 import { registerSentry } from "./routes/sentry.ts";
 import { registerSessions } from "./routes/sessions.ts";
 import { registerSourcemaps } from "./routes/sourcemaps.ts";
@@ -57,6 +58,7 @@ registerSourcemaps(app);
 registerAlerts(app);
 registerReleases(app);
 registerPerformance(app);
+registerSearch(app);
 // Off unless the bench's stack sets BENCH_ROUTES / SERVER_TIMING (never in production).
 registerBenchRoutes(app);
 registerIngest(app);

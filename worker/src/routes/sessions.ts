@@ -66,7 +66,7 @@ const listRoute = createRoute({
       status: z.enum(["ok", "errored", "crashed", "abnormal"]).optional(),
       app: short.optional(),
       environment: short.optional(),
-      userId: short.optional(),
+      userId: short.optional().openapi({ description: "User id, or the anonymous id of sessions without one" }),
     }),
   },
   responses: {

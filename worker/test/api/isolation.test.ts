@@ -377,6 +377,12 @@ const ROUTES: RouteSpec[] = [
     path: (w) => `${p(w)}/performance/routes?range=24h&sort=p75`,
     min: "VIEWER",
   },
+  {
+    method: "GET",
+    template: "/api/projects/{projectId}/search",
+    path: (w) => `${p(w)}/search?q=${encodeURIComponent("boom user:u1 is:unresolved")}`,
+    min: "VIEWER",
+  },
   { method: "GET", template: "/api/projects/{projectId}/filters", path: (w) => `${p(w)}/filters`, min: "VIEWER" },
   { method: "GET", template: "/api/projects/{projectId}/usage", path: (w) => `${p(w)}/usage`, min: "VIEWER" },
   {

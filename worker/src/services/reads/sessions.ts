@@ -60,7 +60,8 @@ export async function listSessions(
   if (filters.status) conditions.push(sql`s.status = ${filters.status}`);
   if (filters.app) conditions.push(sql`s.app = ${filters.app}`);
   if (filters.environment) conditions.push(sql`s.environment = ${filters.environment}`);
-  if (filters.userId) conditions.push(sql`s.user_id = ${filters.userId}`);
+  // The rollups' user key (sessions_project_user_key_started_idx): an anonymous id finds its sessions too.
+  if (filters.userId) conditions.push(sql`coalesce(s.user_id, s.anonymous_id) = ${filters.userId}`);
   if (filters.window) {
     conditions.push(sql`s.started_at >= ${filters.window.from} and s.started_at < ${filters.window.to}`);
   }
