@@ -1,7 +1,7 @@
 import { A, createAsync, useAction, useLocation, useNavigate } from "@solidjs/router";
-import { createSignal, ErrorBoundary, For, type JSX, Show } from "solid-js";
+import { createSignal, ErrorBoundary, For, type JSX, onCleanup, onMount, Show } from "solid-js";
 import { getFilterOptions, getMe, getOrgs, getProjectContext, getProjects, logout } from "~/lib/api";
-import { RANGES, useViewFilters } from "~/lib/filters";
+import { firstParam, RANGES, useViewFilters } from "~/lib/filters";
 import { ThemeToggle } from "./Theme";
 
 function toInputValue(iso: string | undefined): string {
@@ -103,6 +103,55 @@ function FilterBar(props: { projectId: string }) {
   );
 }
 
+/** Where typing a `/` belongs to the field, not to the shortcut. */
+function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+/** The global search box: submits to the results page; `/` anywhere else on the page focuses it. */
+function SearchBox(props: { projectId: string }) {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { params } = useViewFilters();
+  let input: HTMLInputElement | undefined;
+  // On the results page the box shows the query being looked at.
+  const current = () => (location.pathname.endsWith("/search") ? (firstParam(params.q) ?? "") : "");
+  onMount(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return;
+      event.preventDefault();
+      input?.focus();
+      input?.select();
+    };
+    document.addEventListener("keydown", onKey);
+    onCleanup(() => document.removeEventListener("keydown", onKey));
+  });
+  return (
+    <search class="search-box">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const q = input?.value.trim() ?? "";
+          if (q) navigate(`/projects/${props.projectId}/search?${new URLSearchParams({ q })}`);
+        }}
+      >
+        <input
+          ref={input}
+          type="search"
+          name="q"
+          aria-label="Search this project"
+          aria-keyshortcuts="/"
+          placeholder="Search  /"
+          maxLength={200}
+          value={current()}
+          data-testid="global-search"
+        />
+      </form>
+    </search>
+  );
+}
+
 /** The signed-in frame around every project page: switchers, navigation, filters, theme, account. */
 export function Shell(props: { projectId: string; children: JSX.Element }) {
   const navigate = useNavigate();
@@ -129,7 +178,7 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
     { href: `${base()}/setup`, label: "Setup" },
     { href: `${base()}/settings`, label: "Settings" },
   ];
-  const showFilters = () => !/\/(settings|setup|alerts)(\/|$)/.test(location.pathname);
+  const showFilters = () => !/\/(settings|setup|alerts|search)(\/|$)/.test(location.pathname);
 
   const switchOrg = async (orgId: string) => {
     setSwitching(true);
@@ -203,6 +252,7 @@ export function Shell(props: { projectId: string; children: JSX.Element }) {
             </Show>
           </select>
         </ErrorBoundary>
+        <SearchBox projectId={props.projectId} />
         <span class="grow" />
         {/* The page's own boundary already says what failed; the header just leaves these out. */}
         <ErrorBoundary fallback={null}>

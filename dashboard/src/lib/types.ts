@@ -28,6 +28,8 @@ export type EventGroup = Schemas["EventNames"]["names"][number];
 /** One project's units this month against the plan's quota, as the billing page shows them. */
 export type ProjectUsage = Schemas["Billing"]["projects"][number];
 export type PlanLimits = Schemas["Billing"]["limits"];
+/** The global search's answer: hits grouped by kind, each kind with its count. */
+export type SearchResults = Schemas["SearchResults"];
 
 /** The Worker's shapes the mappers in `api/` reshape. */
 export type WireIssue = Schemas["Issue"] | Schemas["Overview"]["topErrorGroups"][number];

@@ -16,5 +16,6 @@ export type { ViewFilters } from "./params";
 export * from "./performance";
 export * from "./projects";
 export * from "./releases";
+export * from "./search";
 export * from "./sessions";
 export * from "./sourcemaps";

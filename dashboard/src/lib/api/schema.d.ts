@@ -5846,6 +5846,7 @@ export interface paths {
                     status?: "ok" | "errored" | "crashed" | "abnormal";
                     app?: string;
                     environment?: string;
+                    /** @description User id, or the anonymous id of sessions without one */
                     userId?: string;
                 };
                 header?: never;
@@ -8328,6 +8329,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{projectId}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search issues, event names, sessions, users and releases; results grouped by kind with counts
+         * @description Free text (words and `"quoted phrases"`, at least 3 characters each, all must match) is a case-insensitive substring of: an issue's message, type or fingerprint; an event name; a session id; a user or anonymous id; a release. Tokens narrow: `user:<id>`, `release:<name>`, `environment:<name>`, `is:unresolved|resolved|ignored` (issues only), `range:1h|24h|7d|30d` (default 30d). A kind a token does not apply to is not searched (`searched: false`): event names carry no user or release.
+         */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    /** @description Results per kind */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResults"];
+                    };
+                };
+                /** @description Invalid request (validation_failed, invalid_cursor, …) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the session ended */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Role too low, CSRF check failed, or a plan limit */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found, or not yours */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A mutation that is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Throttled (Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A dependency is unavailable or not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ingest/event": {
         parameters: {
             query?: never;
@@ -10047,6 +10165,83 @@ export interface components {
                 p95: number | null;
             }[];
             nextCursor: string | null;
+        };
+        SearchResults: {
+            query: {
+                terms: string[];
+                user?: string;
+                release?: string;
+                environment?: string;
+                /** @enum {string} */
+                status?: "unresolved" | "resolved" | "ignored";
+                /** @enum {string} */
+                range: "1h" | "24h" | "7d" | "30d";
+            };
+            window: {
+                from: string;
+                to: string;
+            };
+            issues: {
+                /** @description False when a token of the query does not apply to this kind */
+                searched: boolean;
+                /** @description Matches, exact up to 1000 */
+                count: number;
+                /** @description More than 1000 matches */
+                countCapped: boolean;
+                items: components["schemas"]["Issue"][];
+            };
+            events: {
+                /** @description False when a token of the query does not apply to this kind */
+                searched: boolean;
+                /** @description Matches, exact up to 1000 */
+                count: number;
+                /** @description More than 1000 matches */
+                countCapped: boolean;
+                items: components["schemas"]["SearchEventName"][];
+            };
+            sessions: {
+                /** @description False when a token of the query does not apply to this kind */
+                searched: boolean;
+                /** @description Matches, exact up to 1000 */
+                count: number;
+                /** @description More than 1000 matches */
+                countCapped: boolean;
+                items: components["schemas"]["SessionSummary"][];
+            };
+            users: {
+                /** @description False when a token of the query does not apply to this kind */
+                searched: boolean;
+                /** @description Matches, exact up to 1000 */
+                count: number;
+                /** @description More than 1000 matches */
+                countCapped: boolean;
+                items: components["schemas"]["SearchUser"][];
+            };
+            releases: {
+                /** @description False when a token of the query does not apply to this kind */
+                searched: boolean;
+                /** @description Matches, exact up to 1000 */
+                count: number;
+                /** @description More than 1000 matches */
+                countCapped: boolean;
+                items: components["schemas"]["SearchRelease"][];
+            };
+        };
+        SearchEventName: {
+            name: string;
+            count: number;
+            lastSeen: string;
+        };
+        SearchUser: {
+            /** @description User id, or the anonymous id of sessions without one */
+            userKey: string;
+            /** @description Last UTC day with a session in the range */
+            lastSeen: string;
+        };
+        SearchRelease: {
+            release: string;
+            sessions: number;
+            lastSeen: string;
         };
         IngestAccepted: {
             accepted: number;

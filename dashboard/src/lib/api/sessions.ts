@@ -4,16 +4,22 @@ import type { Page, SessionDetail, SessionSummary } from "../types";
 import { toSession } from "./mappers";
 import { compact, filterParams, type ViewFilters } from "./params";
 
-export const getSessions = query(async (projectId: string, params: ViewFilters & { cursor?: string }) => {
-  "use server";
-  const wire = await read(
-    worker().GET("/api/projects/{projectId}/sessions", {
-      params: { path: { projectId }, query: compact({ ...filterParams(params), cursor: params.cursor }) },
-    }),
-  );
-  const page: Page<SessionSummary> = { items: wire.sessions.map(toSession), nextCursor: wire.nextCursor };
-  return page;
-}, "sessions");
+export const getSessions = query(
+  async (projectId: string, params: ViewFilters & { cursor?: string; userId?: string }) => {
+    "use server";
+    const wire = await read(
+      worker().GET("/api/projects/{projectId}/sessions", {
+        params: {
+          path: { projectId },
+          query: compact({ ...filterParams(params), userId: params.userId, cursor: params.cursor }),
+        },
+      }),
+    );
+    const page: Page<SessionSummary> = { items: wire.sessions.map(toSession), nextCursor: wire.nextCursor };
+    return page;
+  },
+  "sessions",
+);
 
 export const getSession = query(async (projectId: string, sessionRowId: string) => {
   "use server";

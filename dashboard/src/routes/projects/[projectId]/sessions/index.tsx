@@ -13,12 +13,22 @@ export default function Sessions() {
   const params = useParams<Record<string, string>>();
   const { filters, params: search, setParams, withFilters } = useViewFilters();
   const cursor = () => firstParam(search.cursor);
-  const sessions = createAsync(() => getSessions(params.projectId, { ...filters(), cursor: cursor() }));
+  // A user's sessions (the search links users here): user id, or the anonymous id of sessions without one.
+  const user = () => firstParam(search.user);
+  const sessions = createAsync(() => getSessions(params.projectId, { ...filters(), userId: user(), cursor: cursor() }));
   const base = () => `/projects/${params.projectId}/sessions`;
   return (
     <div class="stack-gap">
       <Title>Sessions · Telemetry Tracker</Title>
       <h1>Sessions</h1>
+      <Show when={user()}>
+        {(id) => (
+          <p data-testid="sessions-user-filter">
+            Sessions of <code>{id()}</code> ·{" "}
+            <A href={withFilters(base(), { user: undefined, cursor: undefined })}>all sessions</A>
+          </p>
+        )}
+      </Show>
       <section class="card">
         <Boundary>
           <Show
