@@ -27,6 +27,8 @@ import {
 } from "../../worker/src/services/reads/performance.ts";
 import { resolveWindow } from "../../worker/src/services/reads/range.ts";
 import { getRelease, listReleases, RELEASE_SORTS } from "../../worker/src/services/reads/releases.ts";
+import { search } from "../../worker/src/services/reads/search.ts";
+import { parseSearchQuery } from "../../worker/src/services/reads/search-query.ts";
 import { listSessions } from "../../worker/src/services/reads/sessions.ts";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
@@ -41,6 +43,16 @@ const BIG_TABLES = new Set([
   "vital_histograms_daily",
   "request_histograms_hourly",
   "request_histograms_daily",
+]);
+// The search also reads these per-user rollups, which grow with users (100k–200k rows in the seed):
+// a seq scan of one is a miss too. The hourly rollups (names or releases × hours) stay small by design
+// and, as for the overview, a full read of one is not counted.
+const SEARCH_TABLES = new Set([
+  ...BIG_TABLES,
+  "error_group_users",
+  "session_users_daily",
+  "session_users_daily_by_scope",
+  "release_users_daily",
 ]);
 
 const adminUrl = process.env.DATABASE_URL;
@@ -105,7 +117,20 @@ try {
     [projectId],
   );
 
-  const cases: Array<{ name: string; run: () => Promise<unknown> }> = [
+  /** The search route's call: parse, then every kind at once (5 results per kind). */
+  const searchFor = (q: string) => {
+    const parsed = parseSearchQuery(q);
+    if (!parsed.ok) throw new Error(`bench query ${q}: ${parsed.message}`);
+    return search(db, projectId, parsed.value, resolveWindow({ range: parsed.value.range ?? "30d" }), 5);
+  };
+  const {
+    rows: [{ fingerprint }],
+  } = await pool.query(
+    "select substr(fingerprint, 1, 10) as fingerprint from error_groups where project_id = $1 limit 1",
+    [projectId],
+  );
+
+  const cases: Array<{ name: string; run: () => Promise<unknown>; tables?: Set<string> }> = [
     { name: "overview 24h", run: () => getOverview(db, projectId, resolveWindow({ range: "24h" })) },
     { name: "overview 30d", run: () => getOverview(db, projectId, resolveWindow({ range: "30d" })) },
     // The dashboard's app/environment filters: served by the *_by_scope rollups (migration 0010).
@@ -175,6 +200,24 @@ try {
     },
     { name: "release detail 30d", run: () => getRelease(db, projectId, resolveWindow({ range: "30d" }), {}, "1.3.0") },
     { name: "release detail 24h", run: () => getRelease(db, projectId, resolveWindow({ range: "24h" }), {}, "1.3.0") },
+    // Global search: each kind by free text, each token, a phrase and tokens combined.
+    ...[
+      ["search issue message", "module 4242"],
+      ["search issue type", "TypeError"],
+      ["search fingerprint", fingerprint],
+      ["search event name", "event_1"],
+      ["search session id", "s4242"],
+      ["search user id", "u4242"],
+      ["search release", "1.3."],
+      ["search phrase", '"failed in module 42"'],
+      ["search user:", "user:u4242"],
+      ["search release:", "release:1.3.0"],
+      ["search environment:", "environment:staging event"],
+      ["search environment: only", "environment:production"],
+      ["search is: + text", "is:resolved TypeError"],
+      ["search range: + text", "range:24h module"],
+      ["search combined", "user:u4242 release:1.2.0 range:7d"],
+    ].map(([name, q]) => ({ name, run: () => searchFor(q), tables: SEARCH_TABLES })),
   ];
 
   const results = [];
@@ -202,7 +245,9 @@ try {
       const indexes = new Set<string>();
       const walk = (node: Record<string, unknown>) => {
         const relation = node["Relation Name"] as string | undefined;
-        if (node["Node Type"] === "Seq Scan" && relation && BIG_TABLES.has(relation)) seqScans.add(relation);
+        if (node["Node Type"] === "Seq Scan" && relation && (c.tables ?? BIG_TABLES).has(relation)) {
+          seqScans.add(relation);
+        }
         if (node["Index Name"]) indexes.add(node["Index Name"] as string);
         for (const child of (node.Plans as Array<Record<string, unknown>>) ?? []) walk(child);
       };

@@ -107,6 +107,26 @@ describe("migrations", () => {
       expect(names).toContain(index);
     }
   });
+
+  it("installed pg_trgm and the search's trigram indexes (0017–0018)", async () => {
+    const extension = await db.execute(sql`select 1 from pg_extension where extname = 'pg_trgm'`);
+    expect(extension.rows).toHaveLength(1);
+    const result = await db.execute<{ indexname: string; indexdef: string }>(
+      sql`select indexname, indexdef from pg_indexes where schemaname = 'public' and indexname like '%trgm%'`,
+    );
+    expect(result.rows.map((row) => row.indexname).sort()).toEqual([
+      "error_groups_fingerprint_trgm_idx",
+      "error_groups_message_trgm_idx",
+      "error_groups_type_trgm_idx",
+      "event_counts_hourly_by_scope_name_trgm_idx",
+      "event_counts_hourly_name_trgm_idx",
+      "release_counts_hourly_release_trgm_idx",
+      "session_users_daily_by_scope_user_key_trgm_idx",
+      "session_users_daily_user_key_trgm_idx",
+      "sessions_session_id_trgm_idx",
+    ]);
+    expect(result.rows.every((row) => /USING gin .*gin_trgm_ops/.test(row.indexdef))).toBe(true);
+  });
 });
 
 describe("unique rules", () => {

@@ -22,8 +22,9 @@ export const eventCountsHourly = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.hour, t.name] }),
-    // Search: event names by substring (pg_trgm).
+    // Search: event names by substring (pg_trgm), and walked in name order (a page of names stops early).
     index("event_counts_hourly_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+    index("event_counts_hourly_project_name_idx").on(t.projectId, t.name, t.hour),
   ],
 );
 
@@ -78,8 +79,9 @@ export const sessionUsersDaily = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.day, t.userKey] }),
-    // Search: user keys by substring or equality (pg_trgm).
+    // Search: user keys by substring (pg_trgm), and walked in key order (a page of users stops early).
     index("session_users_daily_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+    index("session_users_daily_project_user_idx").on(t.projectId, t.userKey, t.day),
   ],
 );
 
@@ -131,6 +133,7 @@ export const eventCountsHourlyByScope = pgTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.hour, t.app, t.environment, t.name] }),
     index("event_counts_hourly_by_scope_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+    index("event_counts_hourly_by_scope_env_name_idx").on(t.projectId, t.environment, t.name, t.hour),
   ],
 );
 
@@ -162,6 +165,7 @@ export const sessionUsersDailyByScope = pgTable(
   (t) => [
     primaryKey({ columns: [t.projectId, t.day, t.app, t.environment, t.userKey] }),
     index("session_users_daily_by_scope_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+    index("session_users_daily_by_scope_env_user_idx").on(t.projectId, t.environment, t.userKey, t.day),
   ],
 );
 
@@ -208,8 +212,9 @@ export const releaseUsersDaily = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.projectId, t.release, t.day, t.app, t.environment, t.userKey] }),
-    // Search: a user's releases, users of a release by substring (pg_trgm).
-    index("release_users_daily_user_key_trgm_idx").using("gin", t.userKey.op("gin_trgm_ops")),
+    // Search: a release's users and a user's releases, each walked in key order.
+    index("release_users_daily_release_user_idx").on(t.projectId, t.release, t.userKey, t.day),
+    index("release_users_daily_user_release_idx").on(t.projectId, t.userKey, t.release, t.day),
   ],
 );
 

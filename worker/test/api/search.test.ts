@@ -110,6 +110,13 @@ beforeAll(async () => {
     event("checkout_started", "prod"),
     event("outsider_only_event", "prod"),
   ]);
+  // 101 sessions with look-alike ids, beyond the count cap (no user, release or known environment).
+  const bulk = Array.from({ length: 101 }, (_, i) => ({
+    ...session(`bulk-${String(i).padStart(3, "0")}`, {}, "", "load"),
+    release: undefined,
+  }));
+  await ingest(key, bulk.slice(0, 60));
+  await ingest(key, bulk.slice(60));
   await flushMeter(w.project.id);
   await flushMeter(w.other.project.id);
 
@@ -165,9 +172,10 @@ describe("free text finds each kind", () => {
   it("event names from the per-name rollups, with their counts", async () => {
     const r = await find("checkout");
     expect(summary(r).events).toEqual([2, ["checkout_completed", "checkout_started"]]);
+    // Listed by name, each with its events in the range.
     expect(r.events.items.map((e) => [e.name, e.count])).toEqual([
-      ["checkout_started", 3],
       ["checkout_completed", 1],
+      ["checkout_started", 3],
     ]);
     // "checkout" is in one issue's message too.
     expect(summary(r).issues).toEqual([1, ["Invalid array length in checkout"]]);
@@ -281,6 +289,14 @@ describe("counts and links", () => {
     expect(r.sessions.items).toHaveLength(1);
     // Newest first: sess-alpha-2 is the oldest, never first.
     expect(r.sessions.items[0]?.sessionId).not.toBe("sess-alpha-2");
+  });
+
+  it("counts exactly up to the cap, then says there are more", async () => {
+    const capped = await find("bulk-");
+    expect([capped.sessions.count, capped.sessions.countCapped, capped.sessions.items.length]).toEqual([100, true, 5]);
+    const exact = await find("bulk-00");
+    expect([exact.sessions.count, exact.sessions.countCapped]).toEqual([10, false]);
+    expect(summary(await find("bulk-1")).sessions).toEqual([1, ["bulk-100"]]);
   });
 
   it("each hit carries what its page needs: issue id, session row id", async () => {

@@ -11,9 +11,14 @@ import { isoText, likePattern, rows } from "./sql.ts";
 // the rollups for event names (event_counts_hourly), users (session_users_daily and its scoped twin,
 // release_users_daily) and releases (release_counts_hourly) — never `events`. A kind that cannot
 // honour a token (event names have no user or release; only issues have a status) is not searched.
+// Issues and sessions come newest first; names, users and releases in key order, so that a page and
+// its capped count walk a btree in that order and stop early instead of aggregating the whole range.
 
-/** Counts are exact up to this many matches per kind; beyond, the answer says "at least". */
-export const COUNT_CAP = 1000;
+/**
+ * Counts are exact up to this many matches per kind, then "100+": the cost of a search stays bounded
+ * however many rows a broad word matches (and the planner keeps to the indexes).
+ */
+export const COUNT_CAP = 100;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -119,8 +124,7 @@ function searchEventNames(db: Database, projectId: string, q: SearchQuery, from:
   return kind<EventNameHit>(
     db,
     (columns, n) =>
-      sql`select ${columns} from ${table} where ${and(where)} group by name having sum(count) > 0
-          order by sum(count) desc, name limit ${n}`,
+      sql`select ${columns} from ${table} where ${and(where)} group by name order by name limit ${n}`,
     sql`name, sum(count)::float8 as count, ${isoText("max(hour)")} as "lastSeen"`,
     limit,
   );
@@ -151,15 +155,14 @@ function searchUsers(db: Database, projectId: string, q: SearchQuery, from: Date
     q.release ? "release_users_daily" : q.environment ? "session_users_daily_by_scope" : "session_users_daily",
   );
   const where: SQL[] = [sql`project_id = ${projectId}`, sql`day >= ${floorTo(from, DAY)}`];
-  if (q.release) where.push(sql`release = ${q.release}`, sql`sessions > 0`);
+  if (q.release) where.push(sql`release = ${q.release}`);
   if (q.environment) where.push(sql`environment = ${q.environment}`);
   if (q.user) where.push(sql`user_key = ${q.user}`);
   where.push(...termConditions(q.terms, [sql`user_key`]));
   return kind<UserHit>(
     db,
     (columns, n) =>
-      sql`select ${columns} from ${table} where ${and(where)} group by user_key
-          order by max(day) desc, user_key limit ${n}`,
+      sql`select ${columns} from ${table} where ${and(where)} group by user_key order by user_key limit ${n}`,
     sql`user_key as "userKey", ${isoText("max(day)")} as "lastSeen"`,
     limit,
   );
@@ -177,20 +180,18 @@ function searchReleases(db: Database, projectId: string, q: SearchQuery, from: D
         table: sql`release_users_daily`,
         where: [...where, sql`user_key = ${q.user}`, sql`day >= ${floorTo(from, DAY)}`],
         time: "day",
-        activity: sql`sum(sessions)`,
       }
     : {
         table: sql`release_counts_hourly`,
         where: [...where, sql`hour >= ${floorTo(from, HOUR)}`],
         time: "hour",
-        activity: sql`sum(sessions) + sum(errors)`,
       };
   const time = sql.raw(source.time);
   return kind<ReleaseHit>(
     db,
     (columns, n) =>
       sql`select ${columns} from ${source.table} where ${and(source.where)} group by release
-          having ${source.activity} > 0 order by max(${time}) desc, release limit ${n}`,
+          order by release limit ${n}`,
     sql`release, sum(sessions)::float8 as sessions, ${isoText(sql`max(${time})`)} as "lastSeen"`,
     limit,
   );
