@@ -123,8 +123,7 @@ function searchEventNames(db: Database, projectId: string, q: SearchQuery, from:
   where.push(...termConditions(q.terms, [sql`name`]));
   return kind<EventNameHit>(
     db,
-    (columns, n) =>
-      sql`select ${columns} from ${table} where ${and(where)} group by name order by name limit ${n}`,
+    (columns, n) => sql`select ${columns} from ${table} where ${and(where)} group by name order by name limit ${n}`,
     sql`name, sum(count)::float8 as count, ${isoText("max(hour)")} as "lastSeen"`,
     limit,
   );
