@@ -10184,45 +10184,45 @@ export interface components {
             issues: {
                 /** @description False when a token of the query does not apply to this kind */
                 searched: boolean;
-                /** @description Matches, exact up to 1000 */
+                /** @description Matches, exact up to 100 */
                 count: number;
-                /** @description More than 1000 matches */
+                /** @description More than 100 matches */
                 countCapped: boolean;
                 items: components["schemas"]["Issue"][];
             };
             events: {
                 /** @description False when a token of the query does not apply to this kind */
                 searched: boolean;
-                /** @description Matches, exact up to 1000 */
+                /** @description Matches, exact up to 100 */
                 count: number;
-                /** @description More than 1000 matches */
+                /** @description More than 100 matches */
                 countCapped: boolean;
                 items: components["schemas"]["SearchEventName"][];
             };
             sessions: {
                 /** @description False when a token of the query does not apply to this kind */
                 searched: boolean;
-                /** @description Matches, exact up to 1000 */
+                /** @description Matches, exact up to 100 */
                 count: number;
-                /** @description More than 1000 matches */
+                /** @description More than 100 matches */
                 countCapped: boolean;
                 items: components["schemas"]["SessionSummary"][];
             };
             users: {
                 /** @description False when a token of the query does not apply to this kind */
                 searched: boolean;
-                /** @description Matches, exact up to 1000 */
+                /** @description Matches, exact up to 100 */
                 count: number;
-                /** @description More than 1000 matches */
+                /** @description More than 100 matches */
                 countCapped: boolean;
                 items: components["schemas"]["SearchUser"][];
             };
             releases: {
                 /** @description False when a token of the query does not apply to this kind */
                 searched: boolean;
-                /** @description Matches, exact up to 1000 */
+                /** @description Matches, exact up to 100 */
                 count: number;
-                /** @description More than 1000 matches */
+                /** @description More than 100 matches */
                 countCapped: boolean;
                 items: components["schemas"]["SearchRelease"][];
             };
