@@ -71,7 +71,9 @@ afterAll(async () => {
 });
 
 const box = "[data-testid=global-search]";
-const focusedIsBox = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") === "global-search");
+// A string, evaluated in the page: the test's tsconfig has no DOM types.
+const focusedIsBox = () =>
+  page.evaluate<boolean>(`document.activeElement?.getAttribute("data-testid") === "global-search"`);
 const counts = () =>
   page.$$eval("[data-testid^=search-][data-count]", (sections) =>
     Object.fromEntries(sections.map((s) => [s.getAttribute("data-testid"), Number(s.getAttribute("data-count"))])),

@@ -5,7 +5,7 @@ import { DataTable } from "~/components/DataTable";
 import { Boundary, EmptyState } from "~/components/states";
 import { searchProject } from "~/lib/api";
 import { firstParam, useViewFilters } from "~/lib/filters";
-import { formatCount, formatRelative } from "~/lib/format";
+import { formatCount, formatDateTime, formatRelative } from "~/lib/format";
 import type { SearchResults } from "~/lib/types";
 
 type Kind = "issues" | "events" | "sessions" | "users" | "releases";
@@ -128,7 +128,7 @@ export default function Search() {
                         ),
                       },
                       { header: "Events", class: "num", cell: (event) => formatCount(event.count) },
-                      { header: "Last seen", cell: (event) => formatRelative(event.lastSeen) },
+                      { header: "Last hour seen", cell: (event) => formatDateTime(event.lastSeen) },
                     ]}
                   />
                 </KindSection>
@@ -167,7 +167,7 @@ export default function Search() {
                           </A>
                         ),
                       },
-                      { header: "Last active", cell: (user) => formatRelative(user.lastSeen) },
+                      { header: "Last active (UTC day)", cell: (user) => user.lastSeen.slice(0, 10) },
                     ]}
                   />
                 </KindSection>
@@ -185,7 +185,7 @@ export default function Search() {
                         ),
                       },
                       { header: "Sessions", class: "num", cell: (release) => formatCount(release.sessions) },
-                      { header: "Last seen", cell: (release) => formatRelative(release.lastSeen) },
+                      { header: "Last hour seen", cell: (release) => formatDateTime(release.lastSeen) },
                     ]}
                   />
                 </KindSection>
