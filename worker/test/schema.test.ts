@@ -108,7 +108,7 @@ describe("migrations", () => {
     }
   });
 
-  it("installed pg_trgm and the search's trigram indexes (0017–0018)", async () => {
+  it("installed pg_trgm and the search's trigram indexes (0019–0020)", async () => {
     const extension = await db.execute(sql`select 1 from pg_extension where extname = 'pg_trgm'`);
     expect(extension.rows).toHaveLength(1);
     const result = await db.execute<{ indexname: string; indexdef: string }>(

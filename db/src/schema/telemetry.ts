@@ -95,7 +95,7 @@ export const sessions = pgTable(
       t.id.desc(),
     ),
     index("sessions_project_env_started_idx").on(t.projectId, t.environment, t.startedAt.desc(), t.id.desc()),
-    // Search (migration 0018, pg_trgm from 0017): session ids by substring, a user's sessions (user id,
+    // Search (migration 0020, pg_trgm from 0019): session ids by substring, a user's sessions (user id,
     // else anonymous id: the rollups' user key), a release's sessions.
     index("sessions_session_id_trgm_idx").using("gin", t.sessionId.op("gin_trgm_ops")),
     index("sessions_project_user_key_started_idx").on(
