@@ -135,7 +135,7 @@ describe("global search", () => {
     await follow("sessions", /\/sessions\/\d+/, `sess-${run}`);
     await follow("users", /\/sessions\?.*user=user-/, `Sessions of ${user}`);
     expect(await page.$$eval("[data-testid=session-row]", (rows) => rows.length)).toBe(1);
-    await follow("releases", /\/issues\?.*release=rel-/, message);
+    await follow("releases", /\/releases\/rel-/, release);
   });
 
   test("a combined query narrows; a bad token shows the reason", async () => {

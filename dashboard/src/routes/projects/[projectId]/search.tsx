@@ -4,7 +4,7 @@ import { For, type JSX, Match, Show, Switch } from "solid-js";
 import { DataTable } from "~/components/DataTable";
 import { Boundary, EmptyState } from "~/components/states";
 import { searchProject } from "~/lib/api";
-import { firstParam, useViewFilters } from "~/lib/filters";
+import { firstParam, releasePath, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDateTime, formatRelative } from "~/lib/format";
 import type { SearchResults } from "~/lib/types";
 
@@ -179,7 +179,10 @@ export default function Search() {
                       {
                         header: "Release",
                         cell: (release) => (
-                          <A href={link("/issues", { release: release.release, status: "all" })} class="mono">
+                          <A
+                            href={`${releasePath(params.projectId, release.release)}?range=${results().query.range}`}
+                            class="mono"
+                          >
                             {release.release}
                           </A>
                         ),
