@@ -188,7 +188,9 @@ const sessionsRoute = createRoute({
               occurrences: z.number().openapi({ description: "Occurrences of this group in the session" }),
               firstSeen: z.string(),
               lastSeen: z.string(),
-              session: SessionSummarySchema.nullable().openapi({
+              // A union, not `.nullable()`: on a shared (referenced) schema the document would say
+              // `allOf [$ref], nullable`, which generated clients read as never null.
+              session: z.union([SessionSummarySchema, z.null()]).openapi({
                 description: "The stored session; null when the SDK sent errors with this session id but no session",
               }),
             })

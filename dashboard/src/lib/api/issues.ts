@@ -1,16 +1,8 @@
 import { action, query } from "@solidjs/router";
 import { mutate, read, worker } from "../server/worker";
-import type {
-  AffectedSession,
-  AffectedUser,
-  IssueDetail,
-  IssueStatus,
-  IssueSummary,
-  Page,
-  WireSession,
-} from "../types";
+import type { AffectedSession, AffectedUser, IssueDetail, IssueStatus, IssueSummary, Occurrence, Page } from "../types";
 import { toIssue, toOccurrence, toSession } from "./mappers";
-import { AFFECTED_PAGE, compact, scopeParams, type ViewFilters, windowParams } from "./params";
+import { AFFECTED_PAGE, compact, OCCURRENCES_PAGE, scopeParams, type ViewFilters, windowParams } from "./params";
 
 export interface IssueQuery extends ViewFilters {
   status?: string;
@@ -61,9 +53,22 @@ export const getIssue = query(async (projectId: string, issueId: string, filters
     sessionsAffected: wire.sessionsAffected,
     hourly: wire.counts,
     occurrencesList: wire.latestOccurrences.map(toOccurrence),
+    nextOccurrencesCursor: wire.nextOccurrencesCursor,
   };
   return detail;
 }, "issue");
+
+/** Occurrences after the detail's latest ones, newest first; `cursor` pages on. */
+export const getIssueOccurrences = query(async (projectId: string, issueId: string, cursor: string) => {
+  "use server";
+  const wire = await read(
+    worker().GET("/api/projects/{projectId}/issues/{issueId}/occurrences", {
+      params: { path: { projectId, issueId }, query: { cursor, limit: OCCURRENCES_PAGE } },
+    }),
+  );
+  const page: Page<Occurrence> = { items: wire.occurrences.map(toOccurrence), nextCursor: wire.nextCursor };
+  return page;
+}, "issue-occurrences");
 
 /** Users (or anonymous ids) the issue has hit, most occurrences first; `cursor` pages on. */
 export const getIssueUsers = query(async (projectId: string, issueId: string, cursor?: string) => {
@@ -86,11 +91,7 @@ export const getIssueSessions = query(async (projectId: string, issueId: string,
     }),
   );
   const page: Page<AffectedSession> = {
-    items: wire.sessions.map((row) => {
-      // The document types a nullable shared schema as an intersection; the value is a session or null.
-      const session = row.session as WireSession | null;
-      return { ...row, session: session ? toSession(session) : null };
-    }),
+    items: wire.sessions.map((row) => ({ ...row, session: row.session ? toSession(row.session) : null })),
     nextCursor: wire.nextCursor,
   };
   return page;

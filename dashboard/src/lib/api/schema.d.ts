@@ -9766,7 +9766,8 @@ export interface components {
             occurrences: number;
             firstSeen: string;
             lastSeen: string;
-            session: components["schemas"]["SessionSummary"] & (Record<string, never> | null);
+            /** @description The stored session; null when the SDK sent errors with this session id but no session */
+            session: components["schemas"]["SessionSummary"] | null;
         };
         EventNames: {
             window: {
