@@ -184,6 +184,59 @@ describe("dashboard", () => {
     expect(await textOf("[data-testid=issue-occurrences]")).toBe("3");
   });
 
+  test("an issue's occurrences, affected users and sessions load more, a page at a time", async () => {
+    const message = `paged ${run}`;
+    const errors = Array.from({ length: 22 }, (_, i) => ({
+      type: "error",
+      app: "web",
+      error_type: "PagedError",
+      message,
+      user_id: `pager-${i}`,
+      session_id: `pager-s-${run}-${i}`,
+      timestamp: new Date(Date.now() - i * 1_000).toISOString(),
+    }));
+    expect((await ingest(env, "batch", apiKey, { events: errors })).status).toBe(202);
+    await page.goto(`/projects/${projectId}/issues`);
+    const row = `[data-testid=issue-row]:has-text("${message}")`;
+    await eventually(async () => {
+      await page.reload();
+      await page.waitForSelector("main h1");
+      return (await page.locator(row).count()) === 1;
+    });
+    await page.click(`${row} a`);
+    await page.waitForSelector("[data-testid=occurrence-row]");
+
+    // 10 affected users a page; the third page is the last, so the button goes.
+    const users = "[data-testid=affected-users]";
+    await page.waitForSelector(`${users} [data-testid=affected-user]`);
+    expect(await page.locator(`${users} [data-testid=affected-user]`).count()).toBe(10);
+    await page.click(`${users} button:has-text('Load more')`);
+    await expect.poll(() => page.locator(`${users} [data-testid=affected-user]`).count(), { timeout: 10_000 }).toBe(20);
+    await page.click(`${users} button:has-text('Load more')`);
+    await expect.poll(() => page.locator(`${users} [data-testid=affected-user]`).count(), { timeout: 10_000 }).toBe(22);
+    expect(await page.locator(`${users} button:has-text('Load more')`).count()).toBe(0);
+    const sessions = "[data-testid=affected-sessions]";
+    await page.click(`${sessions} button:has-text('Load more')`);
+    await expect
+      .poll(() => page.locator(`${sessions} [data-testid=affected-session]`).count(), { timeout: 10_000 })
+      .toBe(20);
+
+    // The detail brings the latest 20 occurrences; the rest come on "Load more", and any can be shown.
+    const occurrences = "[data-testid=occurrences]";
+    expect(await page.locator(`${occurrences} [data-testid=occurrence-row]`).count()).toBe(20);
+    expect(await page.getAttribute(`${occurrences} [data-testid=occurrence-row]`, "data-selected")).toBe("true");
+    await page.click(`${occurrences} button:has-text('Load more')`);
+    await expect
+      .poll(() => page.locator(`${occurrences} [data-testid=occurrence-row]`).count(), { timeout: 10_000 })
+      .toBe(22);
+    const oldest = `${occurrences} [data-testid=occurrence-row]:last-child`;
+    await page.click(`${oldest} button:has-text('View')`);
+    await page.waitForSelector(`${oldest}[data-selected=true]`);
+    expect(await page.locator(`${occurrences} [data-selected=true]`).count()).toBe(1);
+    // The oldest was sent by the last user of the batch; the view below is now that occurrence.
+    expect(await textOf("[data-testid=occurrence] .kv")).toContain("pager-21");
+  });
+
   test("events and sessions pages list what was sent", async () => {
     await ingest(env, "event", apiKey, {
       name: "button_clicked",

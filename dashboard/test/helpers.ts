@@ -31,7 +31,12 @@ export async function hydrated(page: Page): Promise<void> {
 }
 
 /** Sends telemetry the way an SDK does: the public ingest endpoint with a project key. */
-export async function ingest(env: TestEnv, kind: "event" | "error" | "session", apiKey: string, body: unknown) {
+export async function ingest(
+  env: TestEnv,
+  kind: "event" | "error" | "session" | "batch",
+  apiKey: string,
+  body: unknown,
+) {
   return await fetch(`${env.workerUrl}/ingest/${kind}`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },

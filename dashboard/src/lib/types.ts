@@ -126,6 +126,7 @@ export type ReleaseDetail = Omit<Schemas["ReleaseDetail"], "newIssues" | "regres
 
 export type IssueDetail = IssueSummary & {
   occurrencesList: Occurrence[];
+  nextOccurrencesCursor: string | null;
   hourly: Schemas["IssueDetail"]["counts"];
   sessionsAffected: number;
 };

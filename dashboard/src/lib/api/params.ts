@@ -12,6 +12,8 @@ const RANGE_NAMES: readonly string[] = ["1h", "24h", "7d", "30d"] satisfies Rang
 
 /** Rows per page of an issue's affected users and sessions. */
 export const AFFECTED_PAGE = 10;
+/** Occurrences per "Load more" on an issue (the detail itself brings the latest 20). */
+export const OCCURRENCES_PAGE = 20;
 
 /** Drops empty values, so an empty filter in the URL means "no filter" on the Worker too. */
 export function compact<T extends Record<string, unknown>>(params: T): T {

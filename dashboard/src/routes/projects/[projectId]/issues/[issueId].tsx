@@ -1,9 +1,18 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useAction, useParams, useSubmission } from "@solidjs/router";
-import { createEffect, createSignal, For, type JSX, on, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { TimeChart } from "~/components/Chart";
+import { type Column, DataTable } from "~/components/DataTable";
+import { CursorPager } from "~/components/Pager";
 import { Boundary } from "~/components/states";
-import { getIssue, getIssueSessions, getIssueUsers, getProjectContext, setIssueStatus } from "~/lib/api";
+import {
+  getIssue,
+  getIssueOccurrences,
+  getIssueSessions,
+  getIssueUsers,
+  getProjectContext,
+  setIssueStatus,
+} from "~/lib/api";
 import { RANGES, releasePath, useViewFilters } from "~/lib/filters";
 import { formatCount, formatDateTime, formatDuration, formatRelative } from "~/lib/format";
 import type { AffectedSession, AffectedUser, Frame, FramePosition, IssueStatus, Occurrence, Page } from "~/lib/types";
@@ -154,8 +163,8 @@ function OccurrenceView(props: { occurrence: Occurrence; projectId: string }) {
 }
 
 /**
- * A bounded list read page by page: the first page through `createAsync` (so it loads with the
- * page and revalidates with it), further pages on "Load more" from the last page's cursor.
+ * A bounded list read page by page: the first page given (loaded with the page, revalidated with
+ * it), further pages appended on "Load more" from the last page's cursor.
  */
 function PagedList<T>(props: {
   title: string;
@@ -164,8 +173,8 @@ function PagedList<T>(props: {
   more: (cursor: string) => Promise<Page<T>>;
   key: (item: T) => string;
   empty: string;
-  head: JSX.Element;
-  row: (item: T) => JSX.Element;
+  columns: Column<T>[];
+  rowProps?: (item: T) => Record<`data-${string}`, string>;
 }) {
   const [extra, setExtra] = createSignal<Page<T>[]>([]);
   const [loading, setLoading] = createSignal(false);
@@ -192,8 +201,7 @@ function PagedList<T>(props: {
       { defer: true },
     ),
   );
-  const loadMore = async () => {
-    const after = cursor();
+  const loadMore = async (after: string | undefined) => {
     if (!after || loading()) return;
     setLoading(true);
     setFailure(undefined);
@@ -210,25 +218,20 @@ function PagedList<T>(props: {
     <section class="card" data-testid={props.testId}>
       <h2>{props.title}</h2>
       <Show when={items().length > 0} fallback={<p class="muted">{props.empty}</p>}>
-        <div class="table-wrap">
-          <table>
-            <thead>{props.head}</thead>
-            <tbody>
-              <For each={items()}>{(item) => props.row(item)}</For>
-            </tbody>
-          </table>
-        </div>
+        <DataTable<T> rows={items()} columns={props.columns} rowProps={props.rowProps} />
       </Show>
       <Show when={failure()}>
         <p class="error-text" role="alert">
           {failure()} — try again.
         </p>
       </Show>
-      <Show when={cursor()}>
-        <button type="button" style={{ "margin-top": "0.75rem" }} disabled={loading()} onClick={() => void loadMore()}>
-          {loading() ? "Loading…" : "Load more"}
-        </button>
-      </Show>
+      <CursorPager
+        current={undefined}
+        next={cursor()}
+        onPage={(after) => void loadMore(after)}
+        nextLabel="Load more"
+        busy={loading()}
+      />
     </section>
   );
 }
@@ -243,27 +246,23 @@ function AffectedUsers(props: { projectId: string; issueId: string }) {
       more={(cursor) => getIssueUsers(props.projectId, props.issueId, cursor)}
       key={(user) => `${user.anonymous ? "a" : "u"}:${user.userKey}`}
       empty="No user or anonymous id came with these errors."
-      head={
-        <tr>
-          <th>User</th>
-          <th class="num">Occurrences</th>
-          <th class="hide-phone">First seen</th>
-          <th>Last seen</th>
-        </tr>
-      }
-      row={(user) => (
-        <tr data-testid="affected-user">
-          <td>
-            <span class="mono">{user.userKey}</span>
-            <Show when={user.anonymous}>
-              <span class="muted small"> (anonymous)</span>
-            </Show>
-          </td>
-          <td class="num">{formatCount(user.occurrences)}</td>
-          <td class="hide-phone">{formatRelative(user.firstSeen)}</td>
-          <td>{formatRelative(user.lastSeen)}</td>
-        </tr>
-      )}
+      rowProps={() => ({ "data-testid": "affected-user" })}
+      columns={[
+        {
+          header: "User",
+          cell: (user) => (
+            <>
+              <span class="mono">{user.userKey}</span>
+              <Show when={user.anonymous}>
+                <span class="muted small"> (anonymous)</span>
+              </Show>
+            </>
+          ),
+        },
+        { header: "Occurrences", cell: (user) => formatCount(user.occurrences), class: "num" },
+        { header: "First seen", cell: (user) => formatRelative(user.firstSeen), class: "hide-phone" },
+        { header: "Last seen", cell: (user) => formatRelative(user.lastSeen) },
+      ]}
     />
   );
 }
@@ -278,43 +277,93 @@ function AffectedSessions(props: { projectId: string; issueId: string; link: (pa
       more={(cursor) => getIssueSessions(props.projectId, props.issueId, cursor)}
       key={(row) => `${row.app}:${row.sessionId}`}
       empty="None of these errors came with a session id."
-      head={
-        <tr>
-          <th>Session</th>
-          <th class="num">Occurrences</th>
-          <th class="hide-phone">User</th>
-          <th class="hide-phone num">Duration</th>
-          <th>Last hit</th>
-        </tr>
-      }
-      row={(row) => (
-        <tr data-testid="affected-session">
-          <td>
-            <Show
-              when={row.session}
-              fallback={
-                <span class="mono" title="No session was stored for this id">
-                  {row.sessionId.slice(0, 12)}
-                </span>
-              }
+      rowProps={() => ({ "data-testid": "affected-session" })}
+      columns={[
+        {
+          header: "Session",
+          cell: (row) => (
+            <>
+              <Show
+                when={row.session}
+                fallback={
+                  <span class="mono" title="No session was stored for this id">
+                    {row.sessionId.slice(0, 12)}
+                  </span>
+                }
+              >
+                {(session) => (
+                  <A href={props.link(`/projects/${props.projectId}/sessions/${session().id}`)} class="mono">
+                    {row.sessionId.slice(0, 12)}
+                  </A>
+                )}
+              </Show>
+              <div class="muted small">
+                {row.app}
+                {row.session ? "" : " · not stored"}
+              </div>
+            </>
+          ),
+        },
+        { header: "Occurrences", cell: (row) => formatCount(row.occurrences), class: "num" },
+        {
+          header: "User",
+          cell: (row) => (row.session ? (row.session.userId ?? "anonymous") : "–"),
+          class: "hide-phone",
+        },
+        {
+          header: "Duration",
+          cell: (row) => (row.session ? formatDuration(row.session.durationMs) : "–"),
+          class: "hide-phone num",
+        },
+        { header: "Last hit", cell: (row) => formatRelative(row.lastSeen) },
+      ]}
+    />
+  );
+}
+
+/** The issue's occurrences, newest first; "View" shows one in full below. */
+function Occurrences(props: {
+  projectId: string;
+  issueId: string;
+  first: Page<Occurrence>;
+  selected: Occurrence | undefined;
+  onSelect: (occurrence: Occurrence) => void;
+}) {
+  return (
+    <PagedList<Occurrence>
+      title="Occurrences"
+      testId="occurrences"
+      first={props.first}
+      more={(cursor) => getIssueOccurrences(props.projectId, props.issueId, cursor)}
+      key={(occurrence) => occurrence.id}
+      empty="No occurrence is stored (retention may have removed them)."
+      rowProps={(occurrence) => ({
+        "data-testid": "occurrence-row",
+        "data-selected": String(occurrence.id === props.selected?.id),
+      })}
+      columns={[
+        {
+          header: "When",
+          cell: (occurrence) => (
+            <span title={formatDateTime(occurrence.timestamp)}>{formatRelative(occurrence.timestamp)}</span>
+          ),
+        },
+        { header: "Release", cell: (occurrence) => occurrence.release ?? "–", class: "hide-phone" },
+        { header: "Environment", cell: (occurrence) => occurrence.environment ?? "–", class: "hide-phone" },
+        { header: "User", cell: (occurrence) => occurrence.userId ?? "–", class: "hide-phone" },
+        {
+          header: "",
+          cell: (occurrence) => (
+            <button
+              type="button"
+              disabled={occurrence.id === props.selected?.id}
+              onClick={() => props.onSelect(occurrence)}
             >
-              {(session) => (
-                <A href={props.link(`/projects/${props.projectId}/sessions/${session().id}`)} class="mono">
-                  {row.sessionId.slice(0, 12)}
-                </A>
-              )}
-            </Show>
-            <div class="muted small">
-              {row.app}
-              {row.session ? "" : " · not stored"}
-            </div>
-          </td>
-          <td class="num">{formatCount(row.occurrences)}</td>
-          <td class="hide-phone">{row.session ? (row.session.userId ?? "anonymous") : "–"}</td>
-          <td class="hide-phone num">{row.session ? formatDuration(row.session.durationMs) : "–"}</td>
-          <td>{formatRelative(row.lastSeen)}</td>
-        </tr>
-      )}
+              {occurrence.id === props.selected?.id ? "Shown" : "View"}
+            </button>
+          ),
+        },
+      ]}
     />
   );
 }
@@ -331,7 +380,16 @@ export default function IssueDetail() {
   const context = createAsync(() => getProjectContext(params.projectId));
   const setStatus = useAction(setIssueStatus);
   const submission = useSubmission(setIssueStatus);
-  const [selected, setSelected] = createSignal(0);
+  const [picked, setPicked] = createSignal<Occurrence>();
+  // Another issue starts again from its latest occurrence.
+  createEffect(
+    on(
+      () => params.issueId,
+      () => setPicked(undefined),
+      { defer: true },
+    ),
+  );
+  const shown = () => picked() ?? issue()?.occurrencesList[0];
   const canTriage = () => {
     const ctx = context();
     if (!ctx) return false;
@@ -449,28 +507,17 @@ export default function IssueDetail() {
                   <AffectedSessions projectId={params.projectId} issueId={params.issueId} link={withFilters} />
                 </Boundary>
               </div>
-              <section class="card">
-                <div class="spread">
-                  <h2>Occurrence</h2>
-                  <Show when={data().occurrencesList.length > 1}>
-                    <label class="row">
-                      <span class="visually-hidden">Occurrence</span>
-                      <select
-                        aria-label="Occurrence"
-                        value={selected()}
-                        onChange={(event) => setSelected(Number(event.currentTarget.value))}
-                      >
-                        <For each={data().occurrencesList}>
-                          {(occurrence, index) => (
-                            <option value={index()}>{formatDateTime(occurrence.timestamp)}</option>
-                          )}
-                        </For>
-                      </select>
-                    </label>
-                  </Show>
-                </div>
+              <Occurrences
+                projectId={params.projectId}
+                issueId={params.issueId}
+                first={{ items: data().occurrencesList, nextCursor: data().nextOccurrencesCursor }}
+                selected={shown()}
+                onSelect={setPicked}
+              />
+              <section class="card" data-testid="occurrence">
+                <h2>Occurrence{shown() ? `, ${formatDateTime(shown()?.timestamp ?? "")}` : ""}</h2>
                 <Show
-                  when={data().occurrencesList[selected()]}
+                  when={shown()}
                   fallback={<p class="muted">No occurrence is stored (retention may have removed it).</p>}
                 >
                   {(occurrence) => <OccurrenceView occurrence={occurrence()} projectId={params.projectId} />}

@@ -1,7 +1,12 @@
 import { createAsync, useParams } from "@solidjs/router";
-import { For, Show } from "solid-js";
+import { Show } from "solid-js";
+import { DataTable } from "~/components/DataTable";
 import { getOutcomes, getProjectContext, getUsage } from "~/lib/api";
 import { formatCount, formatDateTime } from "~/lib/format";
+
+type Usage = NonNullable<Awaited<ReturnType<typeof getUsage>>>;
+type Outcome = NonNullable<Awaited<ReturnType<typeof getOutcomes>>>["outcomes"][number];
+type DeadLetter = NonNullable<Usage["deadLetters"]>["recent"][number];
 
 export default function UsagePage() {
   const params = useParams<Record<string, string>>();
@@ -43,59 +48,40 @@ export default function UsagePage() {
             What Sentry SDKs reported dropping on their side (client reports: rate limits, network errors, sampling…)
             and what we accepted but do not store (attachments, replays, child spans…). None of it costs units.
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>Month</th>
-                <th>Where</th>
-                <th>Category</th>
-                <th>Reason</th>
-                <th class="num">Items</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={outcomes()?.outcomes}>
-                {(outcome) => (
-                  <tr>
-                    <td>{outcome.month}</td>
-                    <td>{outcome.source === "client" ? "dropped by the SDK" : "ignored here"}</td>
-                    <td>{outcome.category}</td>
-                    <td>{outcome.reason}</td>
-                    <td class="num">{formatCount(outcome.quantity)}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+          <DataTable<Outcome>
+            rows={outcomes()?.outcomes}
+            columns={[
+              { header: "Month", cell: (outcome) => outcome.month },
+              {
+                header: "Where",
+                cell: (outcome) => (outcome.source === "client" ? "dropped by the SDK" : "ignored here"),
+              },
+              { header: "Category", cell: (outcome) => outcome.category },
+              { header: "Reason", cell: (outcome) => outcome.reason },
+              { header: "Items", cell: (outcome) => formatCount(outcome.quantity), class: "num" },
+            ]}
+          />
         </section>
       </Show>
       <section class="card">
         <h2>History</h2>
         <Show when={(usage()?.months.length ?? 0) > 0} fallback={<p class="muted">No usage recorded yet.</p>}>
-          <table>
-            <thead>
-              <tr>
-                <th>Month</th>
-                <th class="num">Units</th>
-                <th>Of quota</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={usage()?.months}>
-                {(month) => (
-                  <tr>
-                    <td>{month.month}</td>
-                    <td class="num">{formatCount(month.units)}</td>
-                    <td style={{ width: "40%" }}>
-                      <div class="bar">
-                        <div style={{ width: `${share(month.units, usage()?.limit ?? 0)}%` }} />
-                      </div>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+          <DataTable<Usage["months"][number]>
+            rows={usage()?.months}
+            columns={[
+              { header: "Month", cell: (month) => month.month },
+              { header: "Units", cell: (month) => formatCount(month.units), class: "num" },
+              {
+                header: "Of quota",
+                headerStyle: { width: "40%" },
+                cell: (month) => (
+                  <div class="bar">
+                    <div style={{ width: `${share(month.units, usage()?.limit ?? 0)}%` }} />
+                  </div>
+                ),
+              },
+            ]}
+          />
         </Show>
       </section>
       {/* Shown only when something was refused: a healthy project has nothing to say here. */}
@@ -109,28 +95,15 @@ export default function UsagePage() {
               of ingest carries on. They stay counted in the month's units.
             </p>
             <Show when={dead().recent.length > 0}>
-              <table>
-                <thead>
-                  <tr>
-                    <th>When</th>
-                    <th>Kind</th>
-                    <th>Event id</th>
-                    <th>Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={dead().recent}>
-                    {(entry) => (
-                      <tr>
-                        <td>{formatDateTime(entry.at)}</td>
-                        <td>{entry.kind ?? "?"}</td>
-                        <td class="mono small">{entry.eventId ?? "?"}</td>
-                        <td class="small">{entry.error}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
+              <DataTable<DeadLetter>
+                rows={dead().recent}
+                columns={[
+                  { header: "When", cell: (entry) => formatDateTime(entry.at) },
+                  { header: "Kind", cell: (entry) => entry.kind ?? "?" },
+                  { header: "Event id", cell: (entry) => entry.eventId ?? "?", cellClass: "mono small" },
+                  { header: "Error", cell: (entry) => entry.error, cellClass: "small" },
+                ]}
+              />
             </Show>
           </section>
         )}
