@@ -42,6 +42,11 @@ export function databaseOptions(env: Bindings): DatabaseOptions {
 }
 
 const presentString = z.string().trim().min(1);
+const perMinute = z
+  .string()
+  .trim()
+  .regex(/^\d{1,9}$/, "must be a whole number of requests per minute (0 turns the limit off)")
+  .optional();
 
 export const envSchema = z.object({
   DATABASE_URL: presentString.refine((value) => /^postgres(ql)?:\/\//.test(value), "must be a postgres:// URL"),
@@ -57,6 +62,14 @@ export const envSchema = z.object({
     (value) => typeof value === "object" && value !== null,
     "Durable Object binding missing",
   ),
+  RATE_LIMITER: z.custom<DurableObjectNamespace>(
+    (value) => typeof value === "object" && value !== null,
+    "Durable Object binding missing",
+  ),
+  // Per-IP requests per minute per surface (middleware/ip-rate-limit.ts); 0 turns one off.
+  RATE_LIMIT_INGEST_PER_MINUTE: perMinute,
+  RATE_LIMIT_AUTH_PER_MINUTE: perMinute,
+  RATE_LIMIT_API_PER_MINUTE: perMinute,
 });
 
 export type ValidatedEnv = z.infer<typeof envSchema>;

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   quota_exceeded: 429,
   rate_limited: 429,
   too_many_attempts: 429,
+  ip_rate_limited: 429,
   internal_error: 500,
   misconfigured: 500,
   billing_provider_error: 502,

@@ -7,6 +7,7 @@ import { type Bindings, databaseOptions } from "./env.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createLogger, describeError } from "./lib/logger.ts";
 import { apiBodyLimit } from "./middleware/body-limit.ts";
+import { apiSurface, ipRateLimit } from "./middleware/ip-rate-limit.ts";
 import { registerAlerts } from "./routes/alerts.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerAuth } from "./routes/auth.ts";
@@ -32,12 +33,18 @@ import { registerWebhooks } from "./routes/webhooks.ts";
 import { runArtifactRetention } from "./sourcemaps/retention.ts";
 
 export { ProjectMeter } from "./meter/project-meter.ts";
+export { RateLimiter } from "./ratelimit/rate-limiter.ts";
 
 // Routes are listed, not discovered: this is the whole API surface.
 const app = createApp();
 registerHealth(app);
 // Sentry SDKs post to /api/:numericId/envelope/ with a DSN key, no cookie: before the CSRF guard.
 registerSentry(app);
+// Per-IP limits come first, so a flood costs neither a body read nor a password hash.
+app.use(
+  "/api/*",
+  ipRateLimit((c) => apiSurface(c.req.method, c.req.path)),
+);
 // Cookie-authenticated mutations: JSON from an allowed Origin only.
 // Bodies are bounded (and read) before anything else looks at them, auth included.
 app.use("/api/*", apiBodyLimit);

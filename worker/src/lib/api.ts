@@ -45,7 +45,11 @@ export const commonErrors = {
   404: { description: "Not found, or not yours", content: errorContent },
   409: { description: "Conflict", content: errorContent },
   415: { description: "A mutation that is not application/json", content: errorContent },
-  429: { description: "Throttled (Retry-After)", content: errorContent },
+  429: {
+    description:
+      "Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins)",
+    content: errorContent,
+  },
   503: { description: "A dependency is unavailable or not configured", content: errorContent },
 } as const;
 

@@ -14,6 +14,7 @@ import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } 
 import { ErrorEnvelope } from "../lib/api.ts";
 import { meterClient } from "../meter/client.ts";
 import type { QuotaState } from "../meter/project-meter.ts";
+import { ipRateLimit } from "../middleware/ip-rate-limit.ts";
 
 type IngestKind = "event" | "error" | "session" | "batch";
 
@@ -93,7 +94,9 @@ function ingestRoute(kind: IngestKind) {
       403: error("app_not_allowed (key restricted to another app) or app_limit (plan's app labels)"),
       413: error("payload_too_large: over 200 KB on the wire or 1 MB decompressed"),
       415: error("unsupported_media_type"),
-      429: error("quota_exceeded or rate_limited, with Retry-After"),
+      429: error(
+        "quota_exceeded or rate_limited (the project's plan), ip_rate_limited (this address), with Retry-After",
+      ),
       503: error("buffer_full or backend_unavailable, with Retry-After"),
     },
   });
@@ -116,6 +119,8 @@ export function registerIngest(app: App): void {
       maxAge: 86_400,
     }),
   );
+  // After CORS (the 429 must be readable) and before the key lookup.
+  app.use("/ingest/*", ipRateLimit("ingest"));
 
   for (const kind of ["event", "error", "session", "batch"] as const) {
     const route = ingestRoute(kind);

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { App, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { readBodyBytes } from "../ingest/body.ts";
+import { ipRateLimit } from "../middleware/ip-rate-limit.ts";
 import { authenticateSentryKey, parseDsn, presentedSentryKey } from "../sentry/auth.ts";
 import { type Envelope, EnvelopeError, parseEnvelope } from "../sentry/envelope.ts";
 import { admitTranslation, sentryAppLabel } from "../sentry/intake.ts";
@@ -90,6 +91,8 @@ export function registerSentry(app: App): void {
   const envelopePaths = sentryPaths("envelope");
   const storePaths = sentryPaths("store");
   app.on(["POST", "OPTIONS"], [...envelopePaths, ...storePaths], sentryCors);
+  // The intake is ingest: it shares ingest's per-IP budget, checked before the key and the body.
+  app.on("POST", [...envelopePaths, ...storePaths], ipRateLimit("ingest"));
   app.on("POST", envelopePaths, (c) => intake(c, parseOr400));
   app.on("POST", storePaths, (c) =>
     intake(c, (body) => {
@@ -141,7 +144,8 @@ function documentSentry(app: App): void {
     413: { description: "payload_too_large: over 200 KB on the wire or 1 MB decompressed" },
     415: { description: "unsupported_media_type: a Content-Encoding other than gzip, deflate, br" },
     429: {
-      description: "quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories",
+      description:
+        "quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories; ip_rate_limited (this address, every category) with Retry-After",
     },
     503: { description: "buffer_full or backend_unavailable, with Retry-After" },
   };

@@ -130,7 +130,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories */
+                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories; ip_rate_limited (this address, every category) with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -233,7 +233,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories */
+                /** @description quota_exceeded or rate_limited, with Retry-After and X-Sentry-Rate-Limits naming the categories; ip_rate_limited (this address, every category) with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -347,7 +347,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -463,7 +463,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -571,7 +571,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -677,7 +677,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -781,7 +781,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -885,7 +885,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -998,7 +998,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1108,7 +1108,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1222,7 +1222,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1340,7 +1340,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1455,7 +1455,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1563,7 +1563,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1663,7 +1663,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1771,7 +1771,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1868,7 +1868,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1971,7 +1971,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2077,7 +2077,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2181,7 +2181,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2289,7 +2289,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2386,7 +2386,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2491,7 +2491,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2595,7 +2595,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2707,7 +2707,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2821,7 +2821,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2926,7 +2926,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3032,7 +3032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3140,7 +3140,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3252,7 +3252,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3359,7 +3359,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3476,7 +3476,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3586,7 +3586,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3692,7 +3692,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3804,7 +3804,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3918,7 +3918,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4031,7 +4031,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4158,7 +4158,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4287,7 +4287,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4412,7 +4412,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4534,7 +4534,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4649,7 +4649,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4762,7 +4762,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4873,7 +4873,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4990,7 +4990,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5107,7 +5107,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5225,7 +5225,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5349,7 +5349,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5460,7 +5460,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5570,7 +5570,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5687,7 +5687,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5799,7 +5799,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5923,7 +5923,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6034,7 +6034,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6149,7 +6149,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6380,7 +6380,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6489,7 +6489,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6591,7 +6591,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6703,7 +6703,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6807,7 +6807,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6913,7 +6913,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7017,7 +7017,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7129,7 +7129,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7233,7 +7233,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7343,7 +7343,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7456,7 +7456,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7570,7 +7570,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7688,7 +7688,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7819,7 +7819,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7938,7 +7938,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8569,7 +8569,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After */
+                /** @description quota_exceeded or rate_limited (the project's plan), ip_rate_limited (this address), with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8778,7 +8778,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After */
+                /** @description quota_exceeded or rate_limited (the project's plan), ip_rate_limited (this address), with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8943,7 +8943,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After */
+                /** @description quota_exceeded or rate_limited (the project's plan), ip_rate_limited (this address), with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -9270,7 +9270,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description quota_exceeded or rate_limited, with Retry-After */
+                /** @description quota_exceeded or rate_limited (the project's plan), ip_rate_limited (this address), with Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
