@@ -62,29 +62,32 @@ export function limitAddress(header: string | undefined): string | null {
 }
 
 /**
- * Refuses a client address's requests beyond its surface's per-minute limit with 429
- * `ip_rate_limited` and `Retry-After` (seconds until the window ends), before anything costly runs
- * (body, CSRF, key lookup, password hashing). Register it after the surface's CORS middleware so
- * browsers can read the 429.
+ * Refuses a client address's request beyond its surface's per-minute limit: throws 429
+ * `ip_rate_limited` with `Retry-After` (seconds until the window ends).
+ */
+export async function checkIpLimit(c: Context<AppEnv>, surface: Surface): Promise<void> {
+  const limit = perMinuteLimit(c.env, surface);
+  const address = limitAddress(c.req.header("cf-connecting-ip"));
+  if (limit === 0 || !address) return;
+  const decision = await new IpRateLimiter(c.env.RATE_LIMITER, c.var.services.logger).take(surface, address, limit);
+  if (decision.ok) return;
+  throw new ApiError(
+    "ip_rate_limited",
+    `More than ${limit} ${surface} requests per minute from this address; retry in ${decision.retryAfterSeconds} s`,
+    {
+      headers: { "Retry-After": String(decision.retryAfterSeconds) },
+      details: { surface, limitPerMinute: limit, retryAfterSeconds: decision.retryAfterSeconds },
+    },
+  );
+}
+
+/**
+ * `checkIpLimit` as middleware, to run before anything costly (body, CSRF, key lookup, password
+ * hashing). Register it after the surface's CORS middleware so browsers can read the 429.
  */
 export function ipRateLimit(surface: Surface | ((c: Context<AppEnv>) => Surface)): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const name = typeof surface === "function" ? surface(c) : surface;
-    const limit = perMinuteLimit(c.env, name);
-    const address = limitAddress(c.req.header("cf-connecting-ip"));
-    if (limit > 0 && address) {
-      const decision = await new IpRateLimiter(c.env.RATE_LIMITER, c.var.services.logger).take(name, address, limit);
-      if (!decision.ok) {
-        throw new ApiError(
-          "ip_rate_limited",
-          `More than ${limit} ${name} requests per minute from this address; retry in ${decision.retryAfterSeconds} s`,
-          {
-            headers: { "Retry-After": String(decision.retryAfterSeconds) },
-            details: { surface: name, limitPerMinute: limit, retryAfterSeconds: decision.retryAfterSeconds },
-          },
-        );
-      }
-    }
+    await checkIpLimit(c, typeof surface === "function" ? surface(c) : surface);
     await next();
   };
 }

@@ -14,7 +14,7 @@ import { type BatchItem, batchSchema, errorSchema, eventSchema, sessionSchema } 
 import { ErrorEnvelope } from "../lib/api.ts";
 import { meterClient } from "../meter/client.ts";
 import type { QuotaState } from "../meter/project-meter.ts";
-import { ipRateLimit } from "../middleware/ip-rate-limit.ts";
+import { checkIpLimit } from "../middleware/ip-rate-limit.ts";
 
 type IngestKind = "event" | "error" | "session" | "batch";
 
@@ -119,8 +119,13 @@ export function registerIngest(app: App): void {
       maxAge: 86_400,
     }),
   );
-  // After CORS (the 429 must be readable) and before the key lookup.
-  app.use("/ingest/*", ipRateLimit("ingest"));
+  // After CORS (the 429 must be readable) and before the key lookup; timed like the handler's stages.
+  app.use("/ingest/*", async (c, next) => {
+    startTime(c, "iplimit");
+    await checkIpLimit(c, "ingest");
+    endTime(c, "iplimit");
+    await next();
+  });
 
   for (const kind of ["event", "error", "session", "batch"] as const) {
     const route = ingestRoute(kind);
