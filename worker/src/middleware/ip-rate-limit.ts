@@ -26,8 +26,8 @@ export function perMinuteLimit(env: Bindings, surface: Surface): number {
 
 /**
  * Which surface an `/api` request counts against. "auth" is what a guesser or a flood aims at
- * without a session: sign-in, registration, logout, the password flows (every `POST /api/auth/*`
- * hashes a password or sends mail) and invite tokens (preview and accept). Everything else under
+ * without a session: every `POST /api/auth/*` (sign-in, registration, logout, the password flows;
+ * most hash a password or send mail) and the invite tokens (preview and accept). Everything else under
  * `/api` is the dashboard API; the Sentry intake under `/api/:id/` is ingest and limited there.
  */
 export function apiSurface(method: string, path: string): Surface {

@@ -78,6 +78,16 @@ describe("ingest: per-IP limit", () => {
     expect(refused.headers.get("access-control-allow-origin")).toBe("*");
     expect(refused.headers.get("access-control-expose-headers")).toContain("Retry-After");
     await expectIpLimited(refused, "ingest", 4);
+    // Before the key is looked up: no key at all is 429 too, not 401.
+    await expectIpLimited(
+      await send(limits, ip, "/ingest/event", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: event(),
+      }),
+      "ingest",
+      4,
+    );
 
     expect((await ingest(address())).status).toBe(202);
     // No CF-Connecting-IP: the request did not come through Cloudflare's edge; there is no address to count.

@@ -8418,7 +8418,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Throttled (Retry-After) */
+                /** @description Throttled, with Retry-After: ip_rate_limited (this address, per minute) or too_many_attempts (failed sign-ins) */
                 429: {
                     headers: {
                         [name: string]: unknown;
