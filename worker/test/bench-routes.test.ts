@@ -41,7 +41,7 @@ describe("bench-only routes (bench/*)", () => {
     const res = await fetchBench("/ingest/event", { name: "a", app: "web" }, key);
     expect(res.status).toBe(202);
     const stages = (res.headers.get("server-timing") ?? "").split(",").map((metric) => metric.split(";")[0].trim());
-    expect(stages).toEqual(["auth", "body", "validate", "admit"]);
+    expect(stages).toEqual(["iplimit", "auth", "body", "validate", "admit"]);
   });
 
   it("the seed design writes the rows and counts usage in Postgres on the request, and refuses a bad key", async () => {
