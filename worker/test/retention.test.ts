@@ -126,15 +126,24 @@ describe("retention (cron)", () => {
             where project_id = ${project.id} group by route
           union all select 'request daily', route, sum(count)::int from request_histograms_daily
             where project_id = ${project.id} group by route
+          union all select 'request running', route, max(requests)::int from request_running_daily
+            where project_id = ${project.id} group by route
           order by 1, 2`,
     );
-    // Each table keeps the surviving sample under its page/route and under the totals ('').
-    expect(left.rows).toEqual(
-      ["request daily", "request hourly", "vital daily", "vital hourly"].flatMap((kind) => [
+    // Each table keeps the surviving sample under its page/route and under the totals ('') (the daily
+    // request table holds only the totals, the running one only routes: its latest row counts 1).
+    expect(left.rows).toEqual([
+      { kind: "request daily", key: "", n: 1 },
+      ...["request hourly"].flatMap((kind) => [
         { kind, key: "", n: 1 },
         { kind, key: "/age-1", n: 1 },
       ]),
-    );
+      { kind: "request running", key: "/age-1", n: 1 },
+      ...["vital daily", "vital hourly"].flatMap((kind) => [
+        { kind, key: "", n: 1 },
+        { kind, key: "/age-1", n: 1 },
+      ]),
+    ]);
   });
 
   it("works in bounded batches and a second run is a no-op", async () => {

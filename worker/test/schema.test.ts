@@ -77,6 +77,8 @@ describe("migrations", () => {
       "release_users_daily",
       "request_histograms_daily",
       "request_histograms_hourly",
+      "request_route_keys",
+      "request_running_daily",
       "session_users_daily",
       "session_users_daily_by_scope",
       "sessions",

@@ -297,7 +297,7 @@ export const requestHistogramsHourly = pgTable(
   ],
 );
 
-/** The same per UTC day, for ranges longer than two days. */
+/** The project's totals (method and route '') per UTC day, for the summary of ranges longer than two days. */
 export const requestHistogramsDaily = pgTable(
   "request_histograms_daily",
   {
@@ -311,4 +311,43 @@ export const requestHistogramsDaily = pgTable(
     }),
     index("request_histograms_daily_time_idx").on(t.projectId, t.day),
   ],
+);
+
+/**
+ * Every (scope, method, route) that has ever had a `$request`: the keys the running histograms below
+ * are looked up by, so that a route list reads two snapshot rows per key and nothing else.
+ */
+export const requestRouteKeys = pgTable(
+  "request_route_keys",
+  {
+    projectId: projectRef(),
+    ...scopeColumns(),
+    method: text("method").notNull(),
+    route: text("route").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.app, t.environment, t.method, t.route] })],
+);
+
+/**
+ * Running `$request` histograms per route for ranges longer than two days (migrations 0021–0022):
+ * the row of day D counts every request of its key on D or earlier, so any range's histogram is one
+ * snapshot minus another, whatever its length. A row exists for each day that had requests; the
+ * snapshot of a day is the latest row at or before it. The histogram is sparse: `counts[i]` samples
+ * in log bucket `buckets[i]` (ascending), the same buckets as the histograms above.
+ */
+export const requestRunningDaily = pgTable(
+  "request_running_daily",
+  {
+    projectId: projectRef(),
+    ...scopeColumns(),
+    method: text("method").notNull(),
+    route: text("route").notNull(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    requests: bigint("requests", { mode: "number" }).notNull(),
+    /** Of those, answered with status ≥ 500. */
+    errors: bigint("errors", { mode: "number" }).notNull(),
+    buckets: smallint("buckets").array().notNull(),
+    counts: bigint("counts", { mode: "number" }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.app, t.environment, t.method, t.route, t.day] })],
 );

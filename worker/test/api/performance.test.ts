@@ -337,6 +337,88 @@ describe("the histograms", () => {
     }
   });
 
+  it("answer any range longer than two days from the running histograms, late and deleted samples too", async () => {
+    const other = await withDatabase((db) => createWorld(db));
+    const DAY = 24 * 60 * MIN;
+    // Day k (k days ago, a minute earlier): durations 10k+1 … 10k+3, the first a 500 on even days;
+    // production but staging on every third day. Inserted newest day first: each older day arrives late.
+    const samples = Array.from({ length: 12 }, (_, k) =>
+      [1, 2, 3].map((j) => ({
+        at: now - k * DAY - MIN,
+        duration: 10 * k + j,
+        failed: k % 2 === 0 && j === 1,
+        environment: k % 3 === 0 ? "staging" : "production",
+      })),
+    ).flat();
+    await withDatabase(async (db) => {
+      for (let k = 0; k < 12; k++) {
+        await db.insert(events).values(
+          samples
+            .filter((x) => x.at === now - k * DAY - MIN)
+            .map((x) => ({
+              projectId: other.project.id,
+              eventId: crypto.randomUUID(),
+              name: "$request",
+              timestamp: new Date(x.at),
+              app: "api",
+              environment: x.environment,
+              properties: { method: "GET", route: "/r", status: x.failed ? 500 : 200, duration_ms: x.duration },
+            })),
+        );
+      }
+    });
+    const dayStart = (t: number) => Math.floor(t / DAY) * DAY;
+    // The daily histograms' window: whole UTC days from `from`'s, up to the day that holds `to`.
+    const expected = (from: number, to: number, environment?: string) => {
+      const mine = samples.filter(
+        (x) =>
+          dayStart(x.at) >= dayStart(from) && dayStart(x.at) < to && (!environment || x.environment === environment),
+      );
+      return { mine, count: mine.length, errors: mine.filter((x) => x.failed).length };
+    };
+    const routesOf = async (query: string) => {
+      const res = await call(`/api/projects/${other.project.id}/performance/routes?${query}`, {
+        cookie: other.members.VIEWER.cookie,
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { routes: RouteRow[] }).routes;
+    };
+    const check = async (from: number, to: number, environment?: string) => {
+      const query = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}${environment ? `&environment=${environment}` : ""}`;
+      const [route] = await routesOf(query);
+      const { mine, count, errors } = expected(from, to, environment);
+      expect(count).toBeGreaterThan(0);
+      expect(route).toMatchObject({ method: "GET", route: "/r", count, errors });
+      const durations = mine.map((x) => x.duration);
+      expectNear(route.p50, exactPercentile(durations, 0.5));
+      expectNear(route.p95, exactPercentile(durations, 0.95));
+    };
+    // Windows that start and end between the samples' days, one that starts before any, and a filter.
+    await check(now - 9 * DAY, dayStart(now - 3 * DAY));
+    await check(now - 5 * DAY - 2 * MIN, now);
+    await check(now - 40 * DAY, now);
+    await check(now - 11 * DAY, now, "production");
+    await check(now - 11 * DAY, now, "staging");
+    // Deleting the middle days' samples takes them out of every window that held them.
+    await withDatabase((db) =>
+      db
+        .delete(events)
+        .where(
+          and(
+            eq(events.projectId, other.project.id),
+            sql`${events.timestamp} between ${new Date(now - 7 * DAY - 2 * MIN)} and ${new Date(now - 4 * DAY)}`,
+          ),
+        ),
+    );
+    samples.splice(0, samples.length, ...samples.filter((x) => x.at < now - 7 * DAY - 2 * MIN || x.at > now - 4 * DAY));
+    await check(now - 9 * DAY, dayStart(now - 3 * DAY));
+    await check(now - 40 * DAY, now);
+    // An empty window lists nothing.
+    expect(
+      await routesOf(`from=${new Date(now - 40 * DAY).toISOString()}&to=${new Date(now - 20 * DAY).toISOString()}`),
+    ).toEqual([]);
+  });
+
   it("lose deleted rows (as retention deletes them), cells and project totals alike", async () => {
     await withDatabase((db) =>
       db.delete(events).where(and(eq(events.projectId, w.project.id), sql`${events.properties}->>'method' = 'POST'`)),
@@ -348,9 +430,11 @@ describe("the histograms", () => {
     const leftovers = await withDatabase((db) =>
       db.execute(sql`select (select count(*) from request_histograms_hourly where project_id = ${w.project.id}
                                 and method = 'POST')::int as hourly,
-                            (select count(*) from request_histograms_daily where project_id = ${w.project.id}
-                                and method = 'POST')::int as daily`),
+                            (select count(*) from request_running_daily where project_id = ${w.project.id}
+                                and method = 'POST')::int as running,
+                            (select count(*) from request_route_keys where project_id = ${w.project.id}
+                                and method = 'POST')::int as keys`),
     );
-    expect(leftovers.rows[0]).toEqual({ hourly: 0, daily: 0 });
+    expect(leftovers.rows[0]).toEqual({ hourly: 0, running: 0, keys: 0 });
   });
 });

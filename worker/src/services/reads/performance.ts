@@ -10,7 +10,8 @@ import { epochMs, rows, type Scope, scopeConditions } from "./sql.ts";
 // the bucket holding the ⌈p·n⌉-th smallest sample) and reported as that bucket's geometric middle,
 // 1.1^(b + ½): for every x in [1.1^b, 1.1^(b+1)) that is within 1.1^½ − 1 = 4.88 % of x, plus 0.05 %
 // from rounding to four significant digits. Ranges up to two days read the hourly tables, longer ones
-// the daily twins; the '' page / route rows hold the project's totals.
+// the daily twins; the '' page / route rows hold the project's totals. The route list of a longer range
+// reads the running histograms of 0021–0022 instead: two snapshots per route, whatever the range.
 
 export const BUCKET_RATIO = 1.1;
 export const ZERO_BUCKET = -32768;
@@ -149,6 +150,45 @@ async function requestStats(db: Database, projectId: string, w: PerformanceWindo
                     where project_id = ${projectId} and ${inWindow} and ${where} ${scopeConditions(scope)}
                     group by method, route, failed, bucket) g) r
         group by method, route`,
+  );
+}
+
+/**
+ * The same rows per (method, route) for a daily-tier window, from the running histograms: per key the
+ * latest snapshot before `to` minus the latest before `from` (each a row of running counts up to its
+ * day), summed over the scopes in the filter. Reads two rows per key, not one per key, day and bucket.
+ */
+async function requestStatsFromRunning(db: Database, projectId: string, w: PerformanceWindow, scope: Scope) {
+  const snapshot = (before: Date) => sql`(
+    select r.requests, r.errors, r.buckets, r.counts from request_running_daily r
+    where (r.project_id, r.app, r.environment, r.method, r.route) = (k.project_id, k.app, k.environment, k.method, k.route)
+      and r.day < ${before}
+    order by r.day desc limit 1)`;
+  return rows<RequestStatsRow>(
+    db,
+    sql`with snapshots as (
+          select k.method, k.route, e.requests - coalesce(s.requests, 0) as requests, e.errors - coalesce(s.errors, 0) as errors,
+                 e.buckets as end_buckets, e.counts as end_counts, s.buckets as start_buckets, s.counts as start_counts
+          from request_route_keys k
+          join lateral ${snapshot(w.to)} e on true
+          left join lateral ${snapshot(w.from)} s on true
+          where k.project_id = ${projectId} ${scopeConditions(scope, "k")}
+        ), totals as (
+          select method, route, sum(requests) as count, sum(errors) as errors from snapshots
+          group by method, route having sum(requests) > 0
+        ), cells as (
+          select method, route, bucket, sum(c) as c
+          from (select method, route, u.bucket, u.c from snapshots, unnest(end_buckets, end_counts) u(bucket, c)
+                union all
+                select method, route, u.bucket, -u.c from snapshots, unnest(start_buckets, start_counts) u(bucket, c)) x
+          group by method, route, bucket having sum(c) <> 0
+        ), percentiles as (
+          select method, route, ${percentileColumns}
+          from (select *, ${runningCounts("method, route")} from cells) r
+          group by method, route
+        )
+        select t.method, t.route, t.count::float8 as count, t.errors::float8 as errors, p.p50, p.p75, p.p95
+        from totals t join percentiles p using (method, route)`,
   );
 }
 
@@ -340,7 +380,10 @@ export async function listRoutePerformance(
   after: [number, string, string] | null,
 ): Promise<PerformancePage<RoutePerformance>> {
   const w = performanceWindow(window);
-  const stats = await requestStats(db, projectId, w, scope, sql`route <> ''`);
+  const stats =
+    w.tier === "hourly"
+      ? await requestStats(db, projectId, w, scope, sql`route <> ''`)
+      : await requestStatsFromRunning(db, projectId, w, scope);
   const ordered = stats
     .map((r) => ({ row: r, key: r[sort] ?? ZERO_BUCKET }))
     .sort((a, b) => b.key - a.key || compareText(a.row.method, b.row.method) || compareText(a.row.route, b.row.route));
