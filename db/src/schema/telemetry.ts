@@ -145,8 +145,9 @@ export const errorGroups = pgTable(
     index("error_groups_project_first_seen_idx").on(t.projectId, t.firstSeen.desc(), t.id),
     index("error_groups_project_occurrences_idx").on(t.projectId, t.occurrences.desc(), t.id),
     index("error_groups_project_users_idx").on(t.projectId, t.usersAffected.desc(), t.id),
-    // A release's new issues and the ones that regressed in it.
-    index("error_groups_project_first_release_idx").on(t.projectId, t.firstRelease),
+    // A release's new issues and the ones that regressed in it; with the scope, the release list
+    // counts new issues per release from the index alone (no read of the groups).
+    index("error_groups_project_first_release_scope_idx").on(t.projectId, t.firstRelease, t.app, t.environment),
     index("error_groups_project_last_release_idx").on(t.projectId, t.lastRelease),
     // Search by substring of message, type or fingerprint (pg_trgm).
     index("error_groups_message_trgm_idx").using("gin", t.message.op("gin_trgm_ops")),

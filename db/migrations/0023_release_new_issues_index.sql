@@ -1,0 +1,2 @@
+DROP INDEX "error_groups_project_first_release_idx";--> statement-breakpoint
+CREATE INDEX "error_groups_project_first_release_scope_idx" ON "error_groups" USING btree ("project_id","first_release","app","environment");
