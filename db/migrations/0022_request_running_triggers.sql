@@ -98,5 +98,16 @@ END $$;
 --> statement-breakpoint
 DELETE FROM request_histograms_daily WHERE route <> '' OR method <> '';
 --> statement-breakpoint
--- Backfill the running histograms from whatever is stored.
-SELECT tt_request_running_apply(tt_request_deltas(array(SELECT e FROM events e WHERE e.name = '$request'), 1));
+-- Backfill the running histograms from whatever is stored, one project day at a time, oldest first:
+-- each day then only adds its own rows (all at once, every delta would rewrite every later row).
+DO $$
+DECLARE
+  k record;
+BEGIN
+  FOR k IN SELECT DISTINCT project_id, date_trunc('day', "timestamp", 'UTC') AS day FROM events
+           WHERE name = '$request' ORDER BY 1, 2 LOOP
+    PERFORM tt_request_running_apply(tt_request_deltas(array(
+      SELECT e FROM events e WHERE e.project_id = k.project_id AND e.name = '$request'
+        AND e."timestamp" >= k.day AND e."timestamp" < k.day + interval '24 hours'), 1));
+  END LOOP;
+END $$;
