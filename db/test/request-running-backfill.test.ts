@@ -43,7 +43,10 @@ it("0022's backfill rebuilds exactly what the triggers keep", async () => {
   for (const slug of ["a", "b"]) {
     const {
       rows: [project],
-    } = await client.query("insert into projects (org_id, name, slug) values ($1, $2, $2) returning id", [org.id, slug]);
+    } = await client.query("insert into projects (org_id, name, slug) values ($1, $2, $2) returning id", [
+      org.id,
+      slug,
+    ]);
     // Newest days first, so the triggers see late days; a few 500s and two environments.
     for (let day = 20; day >= 0; day -= 4) {
       await client.query(
