@@ -2,14 +2,12 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { events, usageMonthly } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
-import { openTestDatabase } from "./helpers/db.ts";
+import { suiteDatabase } from "./helpers/db.ts";
 import { createIngestTenant, postIngest, WORKER } from "./helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 /** The Worker with the bench stack's vars on top of the test env (what bench/stack.ts passes). */
 async function fetchBench(path: string, body: unknown, key: string): Promise<Response> {

@@ -2,16 +2,14 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { errorGroups, errorOccurrences, events, sessions } from "@telemetry-tracker/db";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { runRetention } from "../src/jobs/retention.ts";
 import { createLogger } from "../src/lib/logger.ts";
-import { openTestDatabase } from "./helpers/db.ts";
+import { suiteDatabase } from "./helpers/db.ts";
 import { createTenant } from "./helpers/fixtures.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const DAY = 24 * 60 * 60 * 1000;
 const ago = (days: number) => new Date(Date.now() - days * DAY);

@@ -14,13 +14,11 @@ import {
   users,
 } from "@telemetry-tracker/db";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
-import { openTestDatabase, postgresError } from "./helpers/db.ts";
+import { describe, expect, it } from "vitest";
+import { postgresError, suiteDatabase } from "./helpers/db.ts";
 import { createApiKey, createTenant, createUser } from "./helpers/fixtures.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 async function expectViolation(work: Promise<unknown>, code: string, constraint?: string) {
   const error = await work.then(

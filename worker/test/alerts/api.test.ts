@@ -1,16 +1,14 @@
 import { alertDestinations, auditLog } from "@telemetry-tracker/db";
 import { and, eq, like } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../../src/alerts/signing.ts";
 import { call, createWorld, json } from "../api/helpers.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createApiKey } from "../helpers/fixtures.ts";
 import { flushMeter, postIngest } from "../helpers/ingest.ts";
 import { RECEIVER, received, script, uniqueName } from "./helpers.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 let w: World;

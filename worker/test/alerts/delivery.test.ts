@@ -1,19 +1,17 @@
 import { env } from "cloudflare:workers";
 import { alertDeliveryAttempts, alertDestinations } from "@telemetry-tracker/db";
 import { asc, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DELIVERY_POLICY, retryDelayMs } from "../../src/alerts/deliver.ts";
 import { formatWebhookBody } from "../../src/alerts/formats.ts";
 import { unsafeUrlReason } from "../../src/alerts/outbound.ts";
 import { devOutbox } from "../../src/lib/mailer.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { addMember, createUser } from "../helpers/fixtures.ts";
 import { createIngestTenant, flushMeter, postIngest } from "../helpers/ingest.ts";
 import { addWebhook, deliveriesOf, drain, RECEIVER, received, script, uniqueName } from "./helpers.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 /** A project with one destination and one fired alert (a new issue) waiting in the queue. */
 async function queuedAlert(options: { format?: "generic" | "slack" | "discord" | "teams" } = {}) {

@@ -2,14 +2,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { alertRules, errorGroups, jobHeartbeats } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { evaluateWindowRules, runAlertJobs } from "../../src/alerts/evaluate.ts";
 import { JOBS } from "../../src/alerts/heartbeat.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../../src/alerts/signing.ts";
 import { writeBatch } from "../../src/meter/flush.ts";
 import { nextMonthStart, utcMonth } from "../../src/meter/project-meter.ts";
 import { PLAN_LIMITS } from "../../src/plans.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import {
   createIngestTenant,
   currentMonth,
@@ -21,9 +21,7 @@ import {
 } from "../helpers/ingest.ts";
 import { addWebhook, alertsOf, bufferedRows, deliveriesOf, drain, logger, minutesLater, received } from "./helpers.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const anError = (message = `boom ${crypto.randomUUID()}`) => ({ app: "web", type: "TypeError", message });
 /** The same error as a batch item (in a batch `type` tags the item; the exception type is `error_type`). */

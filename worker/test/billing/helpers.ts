@@ -2,17 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { organizations } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { withDatabase } from "../helpers/db.ts";
-
-/** As recorded by test/setup/fake-stripe.ts (kept here: that file is Node code, these run in workerd). */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization: string | null;
-  idempotencyKey: string | null;
-  stripeVersion: string | null;
-  form: Record<string, string>;
-  at: number;
-}
+// A type only, erased from the bundle: the fake itself is Node code and never runs in workerd.
+import type { RecordedRequest } from "../setup/fake-stripe.ts";
 
 export const PRICES = { PRO: env.STRIPE_PRICE_PRO as string, BUSINESS: env.STRIPE_PRICE_BUSINESS as string };
 

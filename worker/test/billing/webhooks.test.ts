@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { auditLog, processedWebhooks } from "@telemetry-tracker/db";
 import { and, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
-import { openTestDatabase } from "../helpers/db.ts";
+import { describe, expect, it } from "vitest";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createIngestTenant, currentMonth, expectError, meter, postIngest, setMeterUsage } from "../helpers/ingest.ts";
 import {
   deliver,
@@ -18,9 +18,7 @@ import {
   subscription,
 } from "./helpers.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 type Received = { received: true; outcome: string; reason?: string };
 const event = () => ({ name: "page_view", app: "web" });

@@ -1,13 +1,11 @@
 import { exports } from "cloudflare:workers";
 import { errorOccurrences, events, sessions, usageMonthly } from "@telemetry-tracker/db";
 import { and, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
-import { openTestDatabase } from "../helpers/db.ts";
+import { describe, expect, it } from "vitest";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createIngestTenant, currentMonth, flushMeter, meter, postIngest, WORKER } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 describe("POST /ingest/event", () => {
   it("accepts an event with 202, quota headers, CORS, and stores it after the flush", async () => {

@@ -1,21 +1,15 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { errorGroups, errorOccurrences, events, sessions, usageMonthly } from "@telemetry-tracker/db";
 import { and, eq } from "drizzle-orm";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ProjectMeter } from "../../src/meter/project-meter.ts";
-import { openTestDatabase, withDatabase } from "../helpers/db.ts";
+import { setPostgres, suiteDatabase, withDatabase } from "../helpers/db.ts";
 import { createIngestTenant, currentMonth, flushMeter, meter, postIngest } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
-
-const proxyControl = (action: "down" | "up") =>
-  fetch(`http://${env.DB_WS_PROXY}/__control/${action}`, { method: "POST" });
-afterEach(async () => {
-  await proxyControl("up");
-});
+const db = suiteDatabase();
+// A test that cuts Postgres off must not leave the next one without it, even when it fails.
+afterEach(() => setPostgres("up"));
 
 const batchOf = (n: number, app = "web") =>
   Array.from({ length: n }, (_, i) => ({ type: "event", event_id: crypto.randomUUID(), name: `e${i % 3}`, app }));
@@ -117,7 +111,7 @@ describe("Postgres down", () => {
     expect((await postIngest("/ingest/batch", { events: batchOf(5) }, { key })).status).toBe(202);
     await flushMeter(project.id);
 
-    await proxyControl("down");
+    await setPostgres("down");
     let accepted = 5;
     for (let i = 0; i < 8; i++) {
       const res = await postIngest("/ingest/batch", { events: batchOf(25) }, { key });
@@ -131,7 +125,7 @@ describe("Postgres down", () => {
     expect(during.lastFlushError).not.toBeNull();
     expect(during.consecutiveFlushFailures).toBeGreaterThan(0);
 
-    await proxyControl("up");
+    await setPostgres("up");
     await flushMeter(project.id);
     const after = await stub.stats();
     expect(after.bufferedRows).toBe(0);
@@ -147,7 +141,7 @@ describe("Postgres down", () => {
   it("a failing flush re-arms its own alarm with backoff instead of throwing", async () => {
     const { key, project } = await createIngestTenant(db);
     expect((await postIngest("/ingest/event", { name: "x", app: "web" }, { key })).status).toBe(202);
-    await proxyControl("down");
+    await setPostgres("down");
     const stub = meter(project.id);
     await flushMeter(project.id, 1);
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());

@@ -1,15 +1,14 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase } from "../helpers/db.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createIngestTenant, postIngest } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 let key: string;
 beforeAll(async () => {
   // BUSINESS: a high rate limit, so the fuzzer explores bodies rather than the token bucket.
-  ({ key } = await createIngestTenant(handle.db, { plan: "BUSINESS" }));
+  ({ key } = await createIngestTenant(db, { plan: "BUSINESS" }));
 });
 
 const paths = fc.constantFrom("/ingest/event", "/ingest/error", "/ingest/session", "/ingest/batch");

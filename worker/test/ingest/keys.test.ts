@@ -1,14 +1,12 @@
 import { env } from "cloudflare:workers";
 import { apiKeys } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { isolateKeyCache, keyLookupStats, revokeApiKey } from "../../src/auth/api-keys.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createIngestTenant, expectError, postIngest } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const event = { name: "x", app: "web" };
 const randomUnknownKey = () => `tt_live_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}_${"ab".repeat(24)}`;

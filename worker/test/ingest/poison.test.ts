@@ -1,22 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { errorOccurrences, events, usageMonthly } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { normalizeJsonText, normalizeString } from "../../src/ingest/normalize.ts";
 import { call, createWorld } from "../api/helpers.ts";
-import { openTestDatabase, withDatabase } from "../helpers/db.ts";
+import { setPostgres, suiteDatabase, withDatabase } from "../helpers/db.ts";
 import { createApiKey } from "../helpers/fixtures.ts";
 import { createIngestTenant, currentMonth, flushMeter, meter, postIngest, WORKER } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
-
-const proxyControl = (action: "down" | "up") =>
-  fetch(`http://${env.DB_WS_PROXY}/__control/${action}`, { method: "POST" });
+const db = suiteDatabase();
+// A test that cuts Postgres off must not leave the next one without it, even when it fails.
 afterEach(async () => {
-  await proxyControl("up");
+  await setPostgres("up");
   vi.restoreAllMocks();
 });
 
@@ -174,13 +170,13 @@ describe("the flush isolates rows Postgres refuses", () => {
     await injectIntoBuffer(project.id, [rawEventRow({ name: "bad\u0000" })]);
     expect((await postIngest("/ingest/event", { name: "good", app: "web" }, { key })).status).toBe(202);
 
-    await proxyControl("down");
+    await setPostgres("down");
     await flushMeter(project.id, 2);
     const during = await meter(project.id).stats();
     expect(during).toMatchObject({ bufferedRows: 2, deadLetterCount: 0 });
     expect(during.consecutiveFlushFailures).toBeGreaterThan(0);
 
-    await proxyControl("up");
+    await setPostgres("up");
     await flushMeter(project.id);
     expect(await meter(project.id).stats()).toMatchObject({ bufferedRows: 0, deadLetterCount: 1 });
     await withDatabase(async (fresh) => {
@@ -230,9 +226,9 @@ describe("flush logs (issue 10 §0)", () => {
     const badId = crypto.randomUUID();
     await injectIntoBuffer(project.id, [rawEventRow({ event_id: badId, user_id: secret, name: "n\u0000" })]);
 
-    await proxyControl("down");
+    await setPostgres("down");
     await flushMeter(project.id, 1);
-    await proxyControl("up");
+    await setPostgres("up");
     await flushMeter(project.id);
 
     const failure = warnings.find((line) => line.includes("flush failed"));

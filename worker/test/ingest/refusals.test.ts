@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { apiKeys, organizations, projects } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { INGEST_LIMITS } from "../../src/ingest/limits.ts";
 import { nextMonthStart, utcMonth } from "../../src/meter/project-meter.ts";
 import { PLAN_LIMITS } from "../../src/plans.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createApiKey } from "../helpers/fixtures.ts";
 import {
   createIngestTenant,
@@ -17,9 +17,7 @@ import {
   setMeterUsage,
 } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const event = (extra: Record<string, unknown> = {}) => ({ name: "click", app: "web", ...extra });
 

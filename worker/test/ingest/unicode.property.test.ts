@@ -1,14 +1,12 @@
 import { errorOccurrences, events, sessions } from "@telemetry-tracker/db";
 import { and, eq, inArray } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { normalizeString } from "../../src/ingest/normalize.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { createIngestTenant, flushMeter, meter, postIngest } from "../helpers/ingest.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 // Every UTF-16 code unit, alone: NUL, control characters, lone high and low surrogates, U+FFFF.
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));

@@ -1,15 +1,13 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { errorOccurrences } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { INGEST_LIMITS } from "../../src/ingest/limits.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { expectError, flushMeter } from "../helpers/ingest.ts";
 import { createSentryTenant, envelope, errorEvent, postSentry, sdkQuery, sentryEventId } from "../helpers/sentry.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const eventEnvelope = (eventId = sentryEventId()) =>
   envelope({ event_id: eventId }, [{ header: { type: "event" }, payload: errorEvent(eventId) }]);

@@ -1,16 +1,15 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase } from "../helpers/db.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { suiteDatabase } from "../helpers/db.ts";
 import { flushMeter, meter } from "../helpers/ingest.ts";
 import { createSentryTenant, postSentry, sdkQuery } from "../helpers/sentry.ts";
 
-const handle = openTestDatabase();
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 let tenant: Awaited<ReturnType<typeof createSentryTenant>>;
 beforeAll(async () => {
   // BUSINESS: a high rate limit, so the fuzzer explores envelopes rather than the token bucket.
-  tenant = await createSentryTenant(handle.db, { plan: "BUSINESS" });
+  tenant = await createSentryTenant(db, { plan: "BUSINESS" });
 });
 
 // Strings with what JSON may carry and Postgres may not store (NUL, lone surrogates).

@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { apiKeys, errorGroups, errorOccurrences, events } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { revokeApiKey } from "../../src/auth/api-keys.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { expectError, flushMeter } from "../helpers/ingest.ts";
 import {
   createSentryTenant,
@@ -15,9 +15,7 @@ import {
   sentryEventId,
 } from "../helpers/sentry.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const SDK = { name: "sentry.javascript.node", version: "11.12.0" };
 

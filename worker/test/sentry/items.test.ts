@@ -1,16 +1,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { events, intakeOutcomes, sessions } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, sessionCookieFor } from "../api/helpers.ts";
-import { openTestDatabase } from "../helpers/db.ts";
+import { suiteDatabase } from "../helpers/db.ts";
 import { addMember, createUser } from "../helpers/fixtures.ts";
 import { currentMonth, expectError, flushMeter, meter, setMeterUsage } from "../helpers/ingest.ts";
 import { createSentryTenant, envelope, errorEvent, postSentry, sdkQuery, sentryEventId } from "../helpers/sentry.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 
 const SDK = { name: "sentry.javascript.browser", version: "11.12.0" };
 

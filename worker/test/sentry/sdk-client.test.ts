@@ -2,14 +2,12 @@ import { exports } from "cloudflare:workers";
 import * as Sentry from "@sentry/browser";
 import { errorOccurrences } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { openTestDatabase } from "../helpers/db.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { suiteDatabase } from "../helpers/db.ts";
 import { currentMonth, flushMeter, setMeterUsage } from "../helpers/ingest.ts";
 import { createSentryTenant } from "../helpers/sentry.ts";
 
-const handle = openTestDatabase();
-const db = handle.db;
-afterAll(() => handle.close());
+const db = suiteDatabase();
 afterEach(async () => {
   Sentry.endSession();
   await Sentry.close(2000);
