@@ -1,4 +1,3 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { alertRules, errorGroups, jobHeartbeats } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
@@ -15,8 +14,9 @@ import {
   currentMonth,
   expectError,
   flushMeter,
-  meter,
+  meterSql,
   postIngest,
+  setMeterClock,
   setMeterUsage,
 } from "../helpers/ingest.ts";
 import { addWebhook, alertsOf, bufferedRows, deliveriesOf, drain, logger, minutesLater, received } from "./helpers.ts";
@@ -275,17 +275,13 @@ describe("quota", () => {
     expect(await exceeded()).toHaveLength(1);
 
     // A flush retried: Postgres committed, but the meter never marked the refusal carried.
-    await runInDurableObject(meter(project.id), (_instance, state) => {
-      state.storage.sql.exec("update quota_refusals set dirty = 1");
-    });
+    await meterSql(project.id, "update quota_refusals set dirty = 1");
     await flushMeter(project.id);
     expect(await exceeded()).toHaveLength(1);
 
     // The next UTC month starts from zero and can be exceeded again.
     const nextMonth = nextMonthStart(Date.now()) + 60_000;
-    await runInDurableObject(meter(project.id), (instance) => {
-      instance.clock = () => nextMonth;
-    });
+    await setMeterClock(project.id, () => nextMonth);
     await setMeterUsage(project.id, utcMonth(nextMonth), limit - 1);
     await refused();
     await flushMeter(project.id);

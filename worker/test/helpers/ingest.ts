@@ -61,14 +61,31 @@ export async function flushMeter(projectId: string, maxRuns = 20): Promise<void>
   }
 }
 
+/** One statement in the meter's own SQLite, to stage what ingest cannot reach (aged rows, a replayed flush). */
+export function meterSql<Row extends Record<string, SqlStorageValue>>(
+  projectId: string,
+  query: string,
+  ...bindings: unknown[]
+): Promise<Row[]> {
+  return runInDurableObject(meter(projectId), (_instance, state) =>
+    state.storage.sql.exec<Row>(query, ...bindings).toArray(),
+  );
+}
+
 /** Sets the meter's unit count for a month directly (quota boundary tests). */
 export async function setMeterUsage(projectId: string, month: string, units: number): Promise<void> {
-  await runInDurableObject(meter(projectId), (_instance, state) => {
-    state.storage.sql.exec(
-      "insert into usage (month, units, dirty) values (?, ?, 1) on conflict (month) do update set units = excluded.units",
-      month,
-      units,
-    );
+  await meterSql(
+    projectId,
+    "insert into usage (month, units, dirty) values (?, ?, 1) on conflict (month) do update set units = excluded.units",
+    month,
+    units,
+  );
+}
+
+/** The meter reads the time through `clock`: a test stops it (rate buckets) or moves it (a new month). */
+export async function setMeterClock(projectId: string, now: () => number): Promise<void> {
+  await runInDurableObject(meter(projectId), (instance) => {
+    instance.clock = now;
   });
 }
 

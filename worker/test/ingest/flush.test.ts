@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProjectMeter } from "../../src/meter/project-meter.ts";
 import { setPostgres, suiteDatabase, withDatabase } from "../helpers/db.ts";
-import { createIngestTenant, currentMonth, flushMeter, meter, postIngest } from "../helpers/ingest.ts";
+import { createIngestTenant, currentMonth, flushMeter, meter, meterSql, postIngest } from "../helpers/ingest.ts";
 
 const db = suiteDatabase();
 // A test that cuts Postgres off must not leave the next one without it, even when it fails.
@@ -79,15 +79,10 @@ describe("idempotency", () => {
     const batch = { events: batchOf(3) };
     expect((await postIngest("/ingest/batch", batch, { key })).status).toBe(202);
     // Age the remembered ids past the window; the next flush's housekeeping drops them.
-    await runInDurableObject(meter(project.id), (_instance, state) => {
-      state.storage.sql.exec("update seen_event_ids set hour = hour - 26");
-    });
+    await meterSql(project.id, "update seen_event_ids set hour = hour - 26");
     await flushMeter(project.id);
-    const remembered = await runInDurableObject(
-      meter(project.id),
-      (_instance, state) => state.storage.sql.exec<{ n: number }>("select count(*) as n from seen_event_ids").one().n,
-    );
-    expect(remembered).toBe(0);
+    const [remembered] = await meterSql<{ n: number }>(project.id, "select count(*) as n from seen_event_ids");
+    expect(remembered.n).toBe(0);
     const again = await postIngest("/ingest/batch", batch, { key });
     expect(((await again.json()) as { quota: { used: number } }).quota.used).toBe(6);
   });

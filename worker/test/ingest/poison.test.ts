@@ -7,7 +7,15 @@ import { normalizeJsonText, normalizeString } from "../../src/ingest/normalize.t
 import { call, createWorld } from "../api/helpers.ts";
 import { setPostgres, suiteDatabase, withDatabase } from "../helpers/db.ts";
 import { createApiKey } from "../helpers/fixtures.ts";
-import { createIngestTenant, currentMonth, flushMeter, meter, postIngest, WORKER } from "../helpers/ingest.ts";
+import {
+  createIngestTenant,
+  currentMonth,
+  flushMeter,
+  meter,
+  meterSql,
+  postIngest,
+  WORKER,
+} from "../helpers/ingest.ts";
 
 const db = suiteDatabase();
 // A test that cuts Postgres off must not leave the next one without it, even when it fails.
@@ -252,9 +260,7 @@ describe("stale buffer", () => {
     expect(fresh.status).toBe(200);
     expect(await fresh.json()).toMatchObject({ status: "ok", meter: { status: "ok", bufferedRows: 1 } });
 
-    await runInDurableObject(meter(project.id), (_instance, state) => {
-      state.storage.sql.exec("update buffer set admitted_at = ?", Date.now() - 10 * 60_000);
-    });
+    await meterSql(project.id, "update buffer set admitted_at = ?", Date.now() - 10 * 60_000);
     const stale = await exports.default.fetch(url);
     expect(stale.status).toBe(503);
     expect(await stale.json()).toMatchObject({ status: "degraded", database: "ok", meter: { status: "stale" } });

@@ -14,6 +14,7 @@ import {
   flushMeter,
   meter,
   postIngest,
+  setMeterClock,
   setMeterUsage,
 } from "../helpers/ingest.ts";
 
@@ -290,9 +291,7 @@ describe("429: per-project rate", () => {
     // The meter's clock stands still during the burst, however long the machine takes to send it:
     // exactly one second's worth is accepted, whatever the load.
     let now = Date.now();
-    await runInDurableObject(meter(project.id), (instance) => {
-      (instance as unknown as { clock: () => number }).clock = () => now;
-    });
+    await setMeterClock(project.id, () => now);
     const responses = await Promise.all(
       Array.from({ length: rps * 3 }, () => postIngest("/ingest/event", event(), { key })),
     );
@@ -317,7 +316,7 @@ describe("503: the buffer is bounded", () => {
   it("when full, ingest answers 503 with Retry-After and stores nothing more", async () => {
     const { key, project } = await createIngestTenant(db);
     await runInDurableObject(meter(project.id), (instance) => {
-      (instance as unknown as { bufferLimits: { rows: number; bytes: number } }).bufferLimits = { rows: 3, bytes: 1e9 };
+      instance.bufferLimits = { rows: 3, bytes: 1e9 };
     });
     expect((await postIngest("/ingest/batch", { events: [event(), event(), event()] }, { key })).status).toBe(202);
     const full = await postIngest("/ingest/event", event(), { key });

@@ -1,11 +1,10 @@
-import { runInDurableObject } from "cloudflare:test";
 import { events, intakeOutcomes, sessions } from "@telemetry-tracker/db";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { call, sessionCookieFor } from "../api/helpers.ts";
 import { suiteDatabase } from "../helpers/db.ts";
 import { addMember, createUser } from "../helpers/fixtures.ts";
-import { currentMonth, expectError, flushMeter, meter, setMeterUsage } from "../helpers/ingest.ts";
+import { currentMonth, expectError, flushMeter, meterSql, setMeterUsage } from "../helpers/ingest.ts";
 import { createSentryTenant, envelope, errorEvent, postSentry, sdkQuery, sentryEventId } from "../helpers/sentry.ts";
 
 const db = suiteDatabase();
@@ -260,9 +259,7 @@ describe("what is only counted", () => {
     expect(count("ignored", "monitor", "unsupported_item")).toBe(1);
     expect(rows.every((row) => row.month === currentMonth())).toBe(true);
     // A replayed flush writes the meter's absolute counts again: nothing doubles.
-    await runInDurableObject(meter(t.project.id), (_instance, state) => {
-      state.storage.sql.exec("update outcomes set dirty = 1");
-    });
+    await meterSql(t.project.id, "update outcomes set dirty = 1");
     await flushMeter(t.project.id);
     const again = await db.select().from(intakeOutcomes).where(eq(intakeOutcomes.projectId, t.project.id));
     expect(again.find((row) => row.reason === "ratelimit_backoff")?.quantity).toBe(6);
