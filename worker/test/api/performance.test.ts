@@ -3,32 +3,28 @@ import { and, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PERCENTILE_ERROR_BOUND } from "../../src/services/reads/performance.ts";
 import { withDatabase } from "../helpers/db.ts";
-import { createApiKey } from "../helpers/fixtures.ts";
-import { expectError, flushMeter, postIngest } from "../helpers/ingest.ts";
-import { call, createWorld, json } from "./helpers.ts";
+import { expectError } from "../helpers/ingest.ts";
+import {
+  allPages,
+  call,
+  createReadWorld,
+  createWorld,
+  ingestFlushed,
+  MINUTE,
+  minutesBefore,
+  type ReadWorld,
+  readAs,
+} from "./helpers.ts";
 
 // Web Vitals and request durations sent through /ingest/batch and flushed by the meter, read back
 // from the histogram rollups; every percentile is checked against the exact (nearest-rank) value of
 // the samples, computed by hand below, within the documented bound.
 
-type World = Awaited<ReturnType<typeof createWorld>>;
-let w: World;
-let key: string;
+let w: ReadWorld;
 const now = Date.now();
-const MIN = 60_000;
-const at = (minutesAgo: number) => new Date(now - minutesAgo * MIN).toISOString();
-
-async function get<T>(path: string) {
-  const res = await call(path, { cookie: w.members.VIEWER.cookie });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return json<T>(res);
-}
-
-async function ingest(items: unknown[]) {
-  const res = await postIngest("/ingest/batch", { events: items }, { key });
-  expect(res.status, await res.clone().text()).toBe(202);
-  await flushMeter(w.project.id);
-}
+const at = (minutesAgo: number) => minutesBefore(now, minutesAgo);
+const get = <T>(path: string) => readAs<T>(w, path);
+const ingest = (items: unknown[]) => ingestFlushed(w, items);
 
 /** Nearest rank: the ⌈p·n⌉-th smallest value. */
 function exactPercentile(values: number[], p: number): number {
@@ -104,8 +100,7 @@ type PageRow = Omit<Vital, "name"> & { page: string; vitals: Record<string, numb
 type RouteRow = Requests & { method: string; route: string };
 
 beforeAll(async () => {
-  w = await withDatabase((db) => createWorld(db, { plan: "PRO" }));
-  key = (await withDatabase((db) => createApiKey(db, w.project.id))).key;
+  w = await createReadWorld();
   await ingest([
     // The client claims "good" for a 5 s LCP: ingest rates it again (poor).
     ...LCP.products.map((v, i) => vital("LCP", v, `/products/${40 + i}?ref=mail`, { rating: "good" })),
@@ -220,13 +215,12 @@ describe("GET /performance/pages", () => {
   it("sorts by another vital and pages with a cursor", async () => {
     const cls = await get<{ pages: PageRow[] }>(`${base()}/pages?range=24h&vital=CLS`);
     expect(cls.pages.map((p) => [p.page, p.samples])).toEqual([["/products/:id", 3]]);
-    const first = await get<{ pages: PageRow[]; nextCursor: string }>(`${base()}/pages?range=24h&limit=1`);
-    expect(first.pages.map((p) => p.page)).toEqual(["/products/:id"]);
-    const second = await get<{ pages: PageRow[]; nextCursor: string | null }>(
-      `${base()}/pages?range=24h&limit=1&cursor=${first.nextCursor}`,
+    const pages = await allPages(
+      get<{ pages: PageRow[]; nextCursor: string | null }>,
+      `${base()}/pages?range=24h&limit=1`,
+      (page) => page.pages.map((p) => p.page),
     );
-    expect(second.pages.map((p) => p.page)).toEqual(["/checkout"]);
-    expect(second.nextCursor).toBeNull();
+    expect(pages).toEqual([["/products/:id"], ["/checkout"]]);
   });
 });
 
@@ -250,17 +244,12 @@ describe("GET /performance/routes", () => {
   });
 
   it("pages with a cursor across every app", async () => {
-    const seen: string[] = [];
-    let cursor = "";
-    for (let i = 0; i < 5; i++) {
-      const page = await get<{ routes: RouteRow[]; nextCursor: string | null }>(
-        `${base()}/routes?range=24h&limit=1${cursor ? `&cursor=${cursor}` : ""}`,
-      );
-      seen.push(...page.routes.map((r) => r.route));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    expect(seen).toEqual(["/api/orders/:id", "/api/checkout", "/health"]);
+    const pages = await allPages(
+      get<{ routes: RouteRow[]; nextCursor: string | null }>,
+      `${base()}/routes?range=24h&limit=1`,
+      (page) => page.routes.map((r) => r.route),
+    );
+    expect(pages.flat()).toEqual(["/api/orders/:id", "/api/checkout", "/health"]);
   });
 
   it("refuses bad input with 400", async () => {
@@ -295,7 +284,7 @@ describe("the histograms", () => {
       const normal = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
       return Math.round(Math.exp(Math.log(120) + 1.5 * normal) * 100) / 100;
     });
-    const stamp = new Date(now - 90 * MIN);
+    const stamp = new Date(now - 90 * MINUTE);
     await withDatabase(async (db) => {
       for (let i = 0; i < durations.length; i += 500) {
         await db.insert(events).values(
@@ -339,12 +328,12 @@ describe("the histograms", () => {
 
   it("answer any range longer than two days from the running histograms, late and deleted samples too", async () => {
     const other = await withDatabase((db) => createWorld(db));
-    const DAY = 24 * 60 * MIN;
+    const DAY = 24 * 60 * MINUTE;
     // Day k (k days ago, a minute earlier): durations 10k+1 … 10k+3, the first a 500 on even days;
     // production but staging on every third day. Inserted newest day first: each older day arrives late.
     const samples = Array.from({ length: 12 }, (_, k) =>
       [1, 2, 3].map((j) => ({
-        at: now - k * DAY - MIN,
+        at: now - k * DAY - MINUTE,
         duration: 10 * k + j,
         failed: k % 2 === 0 && j === 1,
         environment: k % 3 === 0 ? "staging" : "production",
@@ -354,7 +343,7 @@ describe("the histograms", () => {
       for (let k = 0; k < 12; k++) {
         await db.insert(events).values(
           samples
-            .filter((x) => x.at === now - k * DAY - MIN)
+            .filter((x) => x.at === now - k * DAY - MINUTE)
             .map((x) => ({
               projectId: other.project.id,
               eventId: crypto.randomUUID(),
@@ -395,7 +384,7 @@ describe("the histograms", () => {
     };
     // Windows that start and end between the samples' days, one that starts before any, and a filter.
     await check(now - 9 * DAY, dayStart(now - 3 * DAY));
-    await check(now - 5 * DAY - 2 * MIN, now);
+    await check(now - 5 * DAY - 2 * MINUTE, now);
     await check(now - 40 * DAY, now);
     await check(now - 11 * DAY, now, "production");
     await check(now - 11 * DAY, now, "staging");
@@ -406,11 +395,15 @@ describe("the histograms", () => {
         .where(
           and(
             eq(events.projectId, other.project.id),
-            sql`${events.timestamp} between ${new Date(now - 7 * DAY - 2 * MIN)} and ${new Date(now - 4 * DAY)}`,
+            sql`${events.timestamp} between ${new Date(now - 7 * DAY - 2 * MINUTE)} and ${new Date(now - 4 * DAY)}`,
           ),
         ),
     );
-    samples.splice(0, samples.length, ...samples.filter((x) => x.at < now - 7 * DAY - 2 * MIN || x.at > now - 4 * DAY));
+    samples.splice(
+      0,
+      samples.length,
+      ...samples.filter((x) => x.at < now - 7 * DAY - 2 * MINUTE || x.at > now - 4 * DAY),
+    );
     await check(now - 9 * DAY, dayStart(now - 3 * DAY));
     await check(now - 40 * DAY, now);
     // An empty window lists nothing.

@@ -2,31 +2,17 @@ import { sessions } from "@telemetry-tracker/db";
 import { and, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withDatabase } from "../helpers/db.ts";
-import { createApiKey } from "../helpers/fixtures.ts";
-import { expectError, flushMeter, postIngest } from "../helpers/ingest.ts";
-import { call, createWorld, json } from "./helpers.ts";
+import { expectError } from "../helpers/ingest.ts";
+import { allPages, call, createReadWorld, ingestFlushed, minutesBefore, type ReadWorld, readAs } from "./helpers.ts";
 
 // Release health on data sent through /ingest/batch and flushed by the meter: session status counts,
 // crash-free sessions and users (computed by hand below), errors, new and regressed issues.
 
-type World = Awaited<ReturnType<typeof createWorld>>;
-let w: World;
-let key: string;
+let w: ReadWorld;
 const now = Date.now();
-const MIN = 60_000;
-const at = (minutesAgo: number) => new Date(now - minutesAgo * MIN).toISOString();
-
-async function get<T = Record<string, unknown>>(path: string) {
-  const res = await call(path, { cookie: w.members.VIEWER.cookie });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return json<T>(res);
-}
-
-async function ingest(events: unknown[]) {
-  const res = await postIngest("/ingest/batch", { events }, { key });
-  expect(res.status, await res.clone().text()).toBe(202);
-  await flushMeter(w.project.id);
-}
+const at = (minutesAgo: number) => minutesBefore(now, minutesAgo);
+const get = <T = Record<string, unknown>>(path: string) => readAs<T>(w, path);
+const ingest = (events: unknown[]) => ingestFlushed(w, events);
 
 interface Health {
   release: string;
@@ -105,8 +91,7 @@ const s = {
 let regressedId: string;
 
 beforeAll(async () => {
-  w = await withDatabase((db) => createWorld(db, { plan: "PRO" }));
-  key = (await withDatabase((db) => createApiKey(db, w.project.id))).key;
+  w = await createReadWorld();
   // Starts first (status ok), ends in a later flush: the rollup must follow the status updates.
   await ingest(Object.values(s));
   await ingest([end(s.s1, "ok"), end(s.s2, "crashed"), end(s.s4, "abnormal"), end(s.s7, "crashed")]);
@@ -176,13 +161,12 @@ describe("GET /releases", () => {
     expect(await order("errors")).toEqual(["2.0.0", "1.0.0"]);
     expect(await order("first_seen")).toEqual(["2.0.0", "1.0.0"]);
 
-    const first = await get<{ releases: Health[]; nextCursor: string }>(`${base()}/releases?range=24h&limit=1`);
-    expect(first.releases.map((r) => r.release)).toEqual(["2.0.0"]);
-    const second = await get<{ releases: Health[]; nextCursor: string | null }>(
-      `${base()}/releases?range=24h&limit=1&cursor=${first.nextCursor}`,
+    const pages = await allPages(
+      get<{ releases: Health[]; nextCursor: string | null }>,
+      `${base()}/releases?range=24h&limit=1`,
+      (page) => page.releases.map((r) => r.release),
     );
-    expect(second.releases.map((r) => r.release)).toEqual(["1.0.0"]);
-    expect(second.nextCursor).toBeNull();
+    expect(pages).toEqual([["2.0.0"], ["1.0.0"]]);
   });
 
   it("answers 1h ranges from the hourly rollup (window floored to the hour)", async () => {
