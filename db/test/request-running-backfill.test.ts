@@ -1,36 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { MIGRATIONS_FOLDER, migrateDatabase } from "../local/migrate.ts";
-import { createScratchDatabase, type ScratchDatabase } from "../local/scratch-database.ts";
+import { expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../local/migrate.ts";
+import { useMigratedDatabase } from "./helpers.ts";
 
 // Migration 0022 backfills the running request histograms from stored events, a project day at a
 // time. Its result must be what the triggers build as the same events arrive: here the triggers fill
 // the tables from events of many days and projects (late days included), then the tables are emptied
 // and the migration's backfill statement rebuilds them.
 
-let scratch: ScratchDatabase;
-let client: pg.Client;
-
-beforeAll(async () => {
-  scratch = await createScratchDatabase({
-    adminUrl: process.env.DATABASE_URL,
-    embeddedPort: 30_000 + Math.floor(Math.random() * 10_000),
-  });
-  await migrateDatabase(scratch.url);
-  client = new pg.Client({ connectionString: scratch.url });
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.end();
-  await scratch?.dispose();
-});
+const db = useMigratedDatabase();
 
 const snapshot = async () =>
   (
-    await client.query(
+    await db.client.query(
       `select project_id, app, environment, method, route, day, requests, errors, buckets, counts
        from request_running_daily order by project_id, app, environment, method, route, day`,
     )
@@ -39,17 +22,17 @@ const snapshot = async () =>
 it("0022's backfill rebuilds exactly what the triggers keep", async () => {
   const {
     rows: [org],
-  } = await client.query("insert into organizations (name) values ('Backfill') returning id");
+  } = await db.client.query("insert into organizations (name) values ('Backfill') returning id");
   for (const slug of ["a", "b"]) {
     const {
       rows: [project],
-    } = await client.query("insert into projects (org_id, name, slug) values ($1, $2, $2) returning id", [
+    } = await db.client.query("insert into projects (org_id, name, slug) values ($1, $2, $2) returning id", [
       org.id,
       slug,
     ]);
     // Newest days first, so the triggers see late days; a few 500s and two environments.
     for (let day = 20; day >= 0; day -= 4) {
-      await client.query(
+      await db.client.query(
         `insert into events (project_id, event_id, name, timestamp, app, environment, properties)
          select $1, gen_random_uuid(), '$request', now() - ($2 || ' days')::interval - (g || ' minutes')::interval, 'api',
                 (array['prod', 'staging'])[1 + g % 2],
@@ -66,9 +49,9 @@ it("0022's backfill rebuilds exactly what the triggers keep", async () => {
   const migration = readFileSync(join(MIGRATIONS_FOLDER, "0022_request_running_triggers.sql"), "utf8");
   const backfill = migration.split("--> statement-breakpoint").find((s) => s.includes("DO $$"));
   expect(backfill).toBeDefined();
-  await client.query("truncate request_running_daily, request_route_keys");
-  await client.query(backfill as string);
+  await db.client.query("truncate request_running_daily, request_route_keys");
+  await db.client.query(backfill as string);
   expect(await snapshot()).toEqual(kept);
-  const keys = await client.query("select count(*)::int as n from request_route_keys");
+  const keys = await db.client.query("select count(*)::int as n from request_route_keys");
   expect(keys.rows[0].n).toBe(2 * 2 * 3);
 });

@@ -313,18 +313,20 @@ export const requestHistogramsDaily = pgTable(
   ],
 );
 
+/** A route's key in the running histograms: its scope, method and route (never the totals' ''). */
+const routeKeyColumns = () => ({
+  ...scopeColumns(),
+  method: text("method").notNull(),
+  route: text("route").notNull(),
+});
+
 /**
  * Every (scope, method, route) that has ever had a `$request`: the keys the running histograms below
  * are looked up by, so that a route list reads two snapshot rows per key and nothing else.
  */
 export const requestRouteKeys = pgTable(
   "request_route_keys",
-  {
-    projectId: projectRef(),
-    ...scopeColumns(),
-    method: text("method").notNull(),
-    route: text("route").notNull(),
-  },
+  { projectId: projectRef(), ...routeKeyColumns() },
   (t) => [primaryKey({ columns: [t.projectId, t.app, t.environment, t.method, t.route] })],
 );
 
@@ -339,9 +341,7 @@ export const requestRunningDaily = pgTable(
   "request_running_daily",
   {
     projectId: projectRef(),
-    ...scopeColumns(),
-    method: text("method").notNull(),
-    route: text("route").notNull(),
+    ...routeKeyColumns(),
     day: timestamp("day", { withTimezone: true }).notNull(),
     requests: bigint("requests", { mode: "number" }).notNull(),
     /** Of those, answered with status ≥ 500. */
