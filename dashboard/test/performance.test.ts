@@ -1,6 +1,5 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { eventually, hydrated, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import { describe, expect, inject, test } from "vitest";
+import { eventually, hydrated, ingest, openTestPage, screenshot, signIn } from "./helpers.ts";
 
 /**
  * The Performance page in Chromium against the production build, a real Worker and Postgres: Web
@@ -9,32 +8,7 @@ import { eventually, hydrated, launchBrowser, newContext, screenshot } from "./h
  */
 const env = inject("env");
 const projectId = env.demo.projectId;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.stack ?? error.message}`));
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) {
-    await screenshot(page, `FAILED-performance-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(
-      () => {},
-    );
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const ui = openTestPage("performance", env);
 
 const vital = (name: string, value: number, route: string) => ({
   name: "$web_vital",
@@ -49,29 +23,21 @@ const request = (path: string, status: number, duration: number) => ({
 
 describe("performance page", () => {
   test("vitals cards with ratings, a chart, slow pages and slow routes from ingested data", async () => {
-    const res = await fetch(`${env.workerUrl}/ingest/batch`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${env.demo.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        events: [
-          // LCP p75 of 1000, 3000 and 5000 ms is 5000 ms: poor (above 4 s).
-          vital("LCP", 1000, "/shop/123?ref=ad"),
-          vital("LCP", 3000, "/shop/456"),
-          vital("LCP", 5000, "/shop/789"),
-          vital("INP", 90, "/checkout"),
-          request("/api/items/7", 200, 40),
-          request("/api/items/8", 503, 60),
-        ],
-      }),
+    const { page } = ui;
+    const res = await ingest(env, "batch", env.demo.apiKey, {
+      events: [
+        // LCP p75 of 1000, 3000 and 5000 ms is 5000 ms: poor (above 4 s).
+        vital("LCP", 1000, "/shop/123?ref=ad"),
+        vital("LCP", 3000, "/shop/456"),
+        vital("LCP", 5000, "/shop/789"),
+        vital("INP", 90, "/checkout"),
+        request("/api/items/7", 200, 40),
+        request("/api/items/8", 503, 60),
+      ],
     });
     expect(res.status).toBe(202);
 
-    await page.goto("/login");
-    await hydrated(page);
-    await page.fill("input[name=email]", env.demo.email);
-    await page.fill("input[name=password]", env.demo.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/projects\//);
+    await signIn(page, env.demo);
     await hydrated(page);
     await page.click("nav a:has-text('Performance')");
     await page.waitForURL(/\/performance/);
@@ -103,6 +69,6 @@ describe("performance page", () => {
     expect(await page.$$("[data-testid=page-row][data-page='/shop/:id']")).toHaveLength(0);
     expect(page.url()).toContain("vital=INP");
 
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });
