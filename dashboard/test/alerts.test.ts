@@ -1,9 +1,8 @@
 import { createHmac } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { freePort } from "../../db/local/stack.ts";
 import { startWebhookReceiver } from "../../worker/test/setup/webhook-receiver.ts";
-import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import { eventually, hydrated, ingest, openTestPage, screenshot, signIn } from "./helpers.ts";
 
 /**
  * The Alerts page in Chromium against the production build, a real Worker and Postgres: rules with
@@ -16,10 +15,8 @@ const env = inject("env");
 const run = Date.now().toString(36);
 const hookName = `dash-${run}`;
 const mailName = `mail-${run}`;
+const ui = openTestPage("alerts", env);
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
 let receiver: { close: () => Promise<void> };
 let receiverUrl = "";
 
@@ -27,23 +24,9 @@ beforeAll(async () => {
   const port = await freePort();
   receiver = await startWebhookReceiver({ port });
   receiverUrl = `http://127.0.0.1:${port}`;
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.stack ?? error.message}`));
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) {
-    await screenshot(page, `FAILED-alerts-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
 });
 
 afterAll(async () => {
-  await browser?.close();
   await receiver?.close();
 });
 
@@ -51,12 +34,8 @@ const alertsPath = () => `/projects/${env.demo.projectId}/alerts`;
 
 describe("alerts page", () => {
   test("built-in rules are listed and can be switched off", async () => {
-    await page.goto("/login");
-    await hydrated(page);
-    await page.fill("input[name=email]", env.demo.email);
-    await page.fill("input[name=password]", env.demo.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/projects\//);
+    const { page } = ui;
+    await signIn(page, env.demo);
     await page.goto(alertsPath());
     await hydrated(page);
     await page.waitForSelector("[data-testid=rule-row]");
@@ -77,6 +56,7 @@ describe("alerts page", () => {
   });
 
   test("the rule editor creates a custom rule; a bad one shows the API's message", async () => {
+    const { page } = ui;
     await page.fill("[data-testid=rule-editor] input[name=name]", `Checkout ${run}`);
     await page.fill("[data-testid=rule-editor] input[name=messageContains]", "checkout");
     await page.fill("[data-testid=rule-editor] input[name=environment]", "production");
@@ -94,6 +74,7 @@ describe("alerts page", () => {
   });
 
   test("a webhook destination: secret shown once, send-test delivers a signed request", async () => {
+    const { page } = ui;
     await page.fill("[data-testid=destination-form] input[name=name]", hookName);
     await page.fill("[data-testid=destination-form] input[name=url]", `${receiverUrl}/hook/${hookName}`);
     await page.click("[data-testid=destination-form] button[type=submit]");
@@ -117,6 +98,7 @@ describe("alerts page", () => {
   });
 
   test("an email destination: members chosen, the Worker's field errors shown, edited, tested, deleted", async () => {
+    const { page } = ui;
     const section = "[data-testid=email-destination]";
     const row = (name: string) => `[data-testid=destination-row][data-destination-name="${name}"]`;
 
@@ -163,6 +145,7 @@ describe("alerts page", () => {
   });
 
   test("an error sent through ingest shows up as a fired alert with its delivery queued", async () => {
+    const { page } = ui;
     const sent = await ingest(env, "error", env.demo.apiKey, {
       app: "web",
       type: "AlertPageError",

@@ -1,6 +1,5 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import { beforeAll, describe, expect, inject, test } from "vitest";
+import { eventually, hydrated, ingest, openTestPage, screenshot, signIn } from "./helpers.ts";
 
 /**
  * Global search in Chromium against the production build, a real Worker and Postgres: `/` focuses the
@@ -15,16 +14,9 @@ const user = `user-${run}`;
 const release = `rel-${run}`;
 const message = `Search widget ${run} exploded`;
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-const pageErrors: string[] = [];
+const ui = openTestPage("search", env);
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.stack ?? error.message}`));
   const now = new Date().toISOString();
   const sent = await Promise.all([
     ingest(env, "session", env.demo.apiKey, {
@@ -48,39 +40,21 @@ beforeAll(async () => {
     ingest(env, "event", env.demo.apiKey, { app: "web", name: `search_evt_${run}`, user_id: user, release }),
   ]);
   for (const res of sent) expect(res.status).toBe(202);
-
-  await page.goto("/login");
-  await hydrated(page);
-  await page.fill("input[name=email]", env.demo.email);
-  await page.fill("input[name=password]", env.demo.password);
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/projects\//);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) {
-    await screenshot(page, `FAILED-search-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
+  await signIn(ui.page, env.demo);
 });
 
 const box = "[data-testid=global-search]";
 // A string, evaluated in the page: the test's tsconfig has no DOM types.
 const focusedIsBox = () =>
-  page.evaluate<boolean>(`document.activeElement?.getAttribute("data-testid") === "global-search"`);
+  ui.page.evaluate<boolean>(`document.activeElement?.getAttribute("data-testid") === "global-search"`);
 const counts = () =>
-  page.$$eval("[data-testid^=search-][data-count]", (sections) =>
+  ui.page.$$eval("[data-testid^=search-][data-count]", (sections) =>
     Object.fromEntries(sections.map((s) => [s.getAttribute("data-testid"), Number(s.getAttribute("data-count"))])),
   );
 
 describe("global search", () => {
   test("`/` focuses the search box, except while typing in another field", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/issues`);
     await hydrated(page);
     expect(await focusedIsBox()).toBe(false);
@@ -94,6 +68,7 @@ describe("global search", () => {
   });
 
   test("a query shows results grouped by kind with counts", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}`);
     await hydrated(page);
     await page.keyboard.press("/");
@@ -121,6 +96,7 @@ describe("global search", () => {
   });
 
   test("each hit links to its page", async () => {
+    const { page } = ui;
     const resultsUrl = page.url();
     const follow = async (kind: string, expectUrl: RegExp, expectText: string) => {
       await page.goto(resultsUrl);
@@ -139,6 +115,7 @@ describe("global search", () => {
   });
 
   test("a combined query narrows; a bad token shows the reason", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/search?q=${encodeURIComponent(`user:${user} is:unresolved`)}`);
     await hydrated(page);
     await page.waitForSelector("[data-testid=search-summary]");
@@ -153,6 +130,6 @@ describe("global search", () => {
   });
 
   test("no page errors", () => {
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import pg from "pg";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { buildFixtureApp } from "../../worker/test/setup/sourcemap-app.ts";
-import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import { eventually, hydrated, ingest, openTestPage, screenshot, signIn } from "./helpers.ts";
 
 /**
  * Source maps in the dashboard: a key with the upload scope created on the keys page, a real esbuild
@@ -11,36 +10,18 @@ import { eventually, hydrated, ingest, launchBrowser, newContext, screenshot } f
  * maps; the settings page lists the maps per release.
  */
 const env = inject("env");
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
+const ui = openTestPage("sourcemaps", env);
 let db: pg.Client;
 const projectId = env.demo.projectId;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.stack ?? error.message}`));
   db = new pg.Client({ connectionString: env.databaseUrl });
   await db.connect();
 });
 
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) {
-    await screenshot(page, `FAILED-sourcemaps-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`).catch(
-      () => {},
-    );
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
-});
-
 afterAll(async () => {
   await db?.end();
-  await browser?.close();
 });
 
 async function groupIdOf(message: string): Promise<string> {
@@ -58,12 +39,8 @@ async function groupIdOf(message: string): Promise<string> {
 
 describe("source maps in the dashboard", () => {
   test("upload key from the keys page, original frames with context, raw toggle, no-map note, maps per release", async () => {
-    await page.goto("/login");
-    await hydrated(page);
-    await page.fill("input[name=email]", env.demo.email);
-    await page.fill("input[name=password]", env.demo.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/projects\//);
+    const { page } = ui;
+    await signIn(page, env.demo);
 
     // A CI key: scope "Source map upload".
     await page.goto(`/projects/${projectId}/settings/keys`);
