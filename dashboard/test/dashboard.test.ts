@@ -1,13 +1,14 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { describe, expect, inject, test } from "vitest";
 import {
-  devInviteLink,
   eventually,
   hydrated,
   ingest,
-  launchBrowser,
+  inviteMember,
   measureJs,
   newContext,
+  onboard,
+  openTestPage,
+  register,
   screenshot,
   writeArtifact,
 } from "./helpers.ts";
@@ -21,64 +22,25 @@ const run = Date.now().toString(36);
 const owner = { email: `owner-${run}@example.com`, password: "correct horse battery", name: "Olive Owner" };
 const viewer = { email: `viewer-${run}@example.com`, password: "viewer password 1", name: "Victor Viewer" };
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
+const ui = openTestPage("dashboard", env);
 let projectId = "";
 let apiKey = "";
 let issuePath = "";
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  // A client-side exception shows only as a generic error page; its message belongs in the test log.
-  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.stack ?? error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") console.error(`console error at ${page.url()}: ${message.text()}`);
-  });
-});
-
-afterEach(async (context) => {
-  // A failing test leaves a picture and the page text behind, to read what the person would have seen.
-  if (context.task.result?.state === "fail" && page) {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await screenshot(page, `FAILED-${name}`).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 async function textOf(selector: string): Promise<string> {
-  return ((await page.textContent(selector)) ?? "").trim();
+  return ((await ui.page.textContent(selector)) ?? "").trim();
 }
 
 describe("dashboard", () => {
   test("register, onboarding, and a curl'd event appears on the overview", async () => {
-    await page.goto("/register");
-    // Before hydration the form posts natively and onboarding arrives as a full, unhydrated load,
-    // where a quick click submits its form as a GET: on a loaded machine that race is lost.
-    await hydrated(page);
-    await page.fill("input[name=displayName]", owner.name);
-    await page.fill("input[name=email]", owner.email);
-    await page.fill("input[name=password]", owner.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/onboarding");
+    const { page, context } = ui;
+    await register(page, owner);
 
     const cookies = await context.cookies();
     const session = cookies.find((cookie) => cookie.httpOnly);
     expect(session, "a session cookie readable by no script").toBeDefined();
 
-    await page.fill("input[name=orgName]", `Acme ${run}`);
-    await page.fill("input[name=projectName]", "Web app");
-    await page.click("button[type=submit]");
-    await page.waitForSelector("[data-testid=new-api-key]");
-    apiKey = await textOf("[data-testid=new-api-key]");
+    apiKey = await onboard(page, { org: `Acme ${run}`, project: "Web app" });
     expect(apiKey).toMatch(/^tt_live_[0-9a-f]+_[0-9a-f]+$/);
     expect(await textOf("pre[data-snippet]")).toContain(apiKey);
     await page.click("a[role=tab]:has-text('curl')");
@@ -118,6 +80,7 @@ describe("dashboard", () => {
   });
 
   test("an error sent twice is one issue with two occurrences; resolved, then again, it is a regression", async () => {
+    const { page } = ui;
     const error = {
       app: "web",
       environment: "production",
@@ -185,6 +148,7 @@ describe("dashboard", () => {
   });
 
   test("an issue's occurrences, affected users and sessions load more, a page at a time", async () => {
+    const { page } = ui;
     const message = `paged ${run}`;
     const errors = Array.from({ length: 22 }, (_, i) => ({
       type: "error",
@@ -238,6 +202,7 @@ describe("dashboard", () => {
   });
 
   test("events and sessions pages list what was sent", async () => {
+    const { page } = ui;
     await ingest(env, "event", apiKey, {
       name: "button_clicked",
       app: "web",
@@ -292,6 +257,7 @@ describe("dashboard", () => {
   });
 
   test("a key created and revoked in settings is refused at ingest", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/settings/keys`);
     await hydrated(page);
     await page.fill("input[name=name]", "Temporary");
@@ -323,6 +289,7 @@ describe("dashboard", () => {
   });
 
   test("Sentry: a key's DSN works with the Sentry protocol; setup offers the snippet; usage shows client reports", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/settings/keys`);
     await page.waitForSelector("[data-key-name='Default key'] [data-testid=key-dsn]");
     const dsn = await textOf("[data-key-name='Default key'] [data-testid=key-dsn]");
@@ -366,16 +333,11 @@ describe("dashboard", () => {
   });
 
   test("an invited VIEWER accepts in a second browser, sees no resolve button, and a forged resolve is refused", async () => {
-    await page.goto(`/projects/${projectId}/settings/members`);
-    await hydrated(page);
-    await page.fill("input[name=email]", viewer.email);
-    await page.selectOption("select[name=role]", "VIEWER");
-    await page.click("button:has-text('Send invite')");
-    await page.waitForSelector("text=Invitation sent");
-    const acceptUrl = await devInviteLink(page, env);
+    const { page } = ui;
+    const acceptUrl = await inviteMember(page, env, { projectId, email: viewer.email, role: "VIEWER" });
     await screenshot(page, "settings-members-invite");
 
-    const second = await newContext(browser, env);
+    const second = await newContext(ui.browser, env);
     try {
       const invitee = await second.newPage();
       await invitee.goto(acceptUrl);
@@ -412,6 +374,7 @@ describe("dashboard", () => {
   });
 
   test("an API error shows its message and a way on, never a blank page", async () => {
+    const { page } = ui;
     // A project id nobody can see: every read of the shell and the page answers 404.
     await page.goto("/projects/00000000-0000-4000-8000-000000000000");
     await page.waitForSelector("[role=alert]");
@@ -426,6 +389,7 @@ describe("dashboard", () => {
   });
 
   test("sign out clears the session, and Back shows nothing private", async () => {
+    const { page, context } = ui;
     await page.goto(`/projects/${projectId}/settings/account`);
     await page.waitForSelector("input[name=displayName]");
     await page.click("button:has-text('Sign out')");

@@ -191,6 +191,27 @@ export async function devInviteLink(page: Page, env: TestEnv): Promise<string> {
   return link;
 }
 
+/**
+ * Invites `email` from the project's members page and returns the invite's accept link. Outside
+ * production the Worker answers with the invite (no mail goes out there) and the page shows it as a
+ * development-only link; a newcomer in development follows exactly that.
+ */
+export async function inviteMember(
+  page: Page,
+  env: TestEnv,
+  invite: { projectId: string; email: string; role: string },
+): Promise<string> {
+  await page.goto(`/projects/${invite.projectId}/settings/members`);
+  await hydrated(page);
+  await page.fill("input[name=email]", invite.email);
+  await page.selectOption("select[name=role]", invite.role);
+  await page.click("button:has-text('Send invite')");
+  await page.waitForSelector("text=Invitation sent");
+  const link = await page.getAttribute("[data-testid=dev-invite-link] a", "href");
+  if (!link?.startsWith(`${env.dashboardUrl}/invite/`)) throw new Error(`no development invite link, got ${link}`);
+  return link;
+}
+
 /** Loads `path` in a fresh page and sums the gzip size of every script it fetched. */
 export async function measureJs(
   context: BrowserContext,

@@ -1,6 +1,5 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { eventually, hydrated, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import { describe, expect, inject, test } from "vitest";
+import { eventually, homeProjectId, hydrated, ingest, onboard, openTestPage, register, screenshot } from "./helpers.ts";
 
 /**
  * Release health in Chromium against the production build, a real Worker and Postgres: sessions and
@@ -17,49 +16,20 @@ const OLD = "shop@1.0.0";
 const NEW = "shop@2.0.0+build.7"; // "+" and "@" must survive the release page's URL
 const PAGING_RELEASES = 26; // one more than a page
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
+const ui = openTestPage("releases", env);
 let projectId = "";
 let apiKey = "";
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.stack ?? error.message}`));
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail" && page) {
-    await screenshot(page, `FAILED-releases-${ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(
-      () => {},
-    );
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 async function batch(events: unknown[]) {
-  const res = await fetch(`${env.workerUrl}/ingest/batch`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ events }),
-  });
+  const res = await ingest(env, "batch", apiKey, { events });
   expect(res.status, await res.clone().text()).toBe(202);
 }
 
 /** The Worker's /api with this browser's session cookie, as the dashboard's server calls it. */
 async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const cookie = (await context.cookies(env.dashboardUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
+  const cookie = (await ui.context.cookies(env.dashboardUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
   return await fetch(`${env.workerUrl}${path}`, {
     method: init.method ?? "GET",
     headers: {
@@ -117,22 +87,22 @@ async function releasesNow(query: string): Promise<Record<string, Health>> {
 }
 
 async function rowReleases(): Promise<string[]> {
-  return await page.$$eval("[data-testid=release-row]", (rows) =>
+  return await ui.page.$$eval("[data-testid=release-row]", (rows) =>
     rows.map((row) => row.getAttribute("data-release") ?? ""),
   );
 }
 
 async function cell(release: string, testId: string): Promise<string> {
   return (
-    (await page.textContent(`[data-testid=release-row][data-release="${release}"] [data-testid=${testId}]`)) ?? ""
+    (await ui.page.textContent(`[data-testid=release-row][data-release="${release}"] [data-testid=${testId}]`)) ?? ""
   ).trim();
 }
 
 async function healthOf(release: string, testId: string): Promise<{ value: string; health: string | null }> {
   const selector = `[data-testid=release-row][data-release="${release}"] [data-testid=${testId}]`;
   return {
-    value: ((await page.textContent(`${selector} .health-value`)) ?? "").trim(),
-    health: await page.getAttribute(selector, "data-health"),
+    value: ((await ui.page.textContent(`${selector} .health-value`)) ?? "").trim(),
+    health: await ui.page.getAttribute(selector, "data-health"),
   };
 }
 
@@ -145,18 +115,9 @@ const fresh = ["b1", "b2", "b3"].map((id) => session(id, NEW, `user-${id}`, 5));
 
 describe("releases", () => {
   test("sessions and errors of two releases reach the release rollups", async () => {
-    await page.goto("/register");
-    await hydrated(page);
-    await page.fill("input[name=displayName]", owner.name);
-    await page.fill("input[name=email]", owner.email);
-    await page.fill("input[name=password]", owner.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/onboarding");
-    await page.fill("input[name=orgName]", `Releases ${run}`);
-    await page.fill("input[name=projectName]", "Shop");
-    await page.click("button[type=submit]");
-    await page.waitForSelector("[data-testid=new-api-key]");
-    apiKey = ((await page.textContent("[data-testid=new-api-key]")) ?? "").trim();
+    const { page } = ui;
+    await register(page, owner);
+    apiKey = await onboard(page, { org: `Releases ${run}`, project: "Shop" });
 
     await batch([
       ...old,
@@ -167,9 +128,7 @@ describe("releases", () => {
     ]);
     await batch([end(old[0], "ok"), end(old[1], "crashed"), end(old[2], "ok"), end(old[3], "ok")]);
 
-    await page.goto("/");
-    await page.waitForURL(/\/projects\/[0-9a-f-]+$/);
-    projectId = new URL(page.url()).pathname.split("/")[2];
+    projectId = await homeProjectId(page);
 
     // The OLD release's issue is resolved before it comes back in NEW.
     let checkoutId = "";
@@ -200,6 +159,7 @@ describe("releases", () => {
   });
 
   test("the table shows adoption, crash-free sessions and users, errors and new issues", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/releases?env=production`);
     await hydrated(page);
     await page.waitForSelector("[data-testid=release-row]");
@@ -226,6 +186,7 @@ describe("releases", () => {
   });
 
   test("the columns sort", async () => {
+    const { page } = ui;
     const sortBy = async (key: string) => {
       await page.click(`[data-testid=sort-${key}]`);
       await page.waitForURL(new RegExp(`sort=${key}`));
@@ -240,6 +201,7 @@ describe("releases", () => {
   });
 
   test("the list pages with a cursor", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/releases?env=paging&sort=first_seen`);
     await hydrated(page);
     await page.waitForSelector("[data-testid=release-row]");
@@ -255,6 +217,7 @@ describe("releases", () => {
   });
 
   test("a release's page: health, chart, new and regressed issues linking to their pages", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/releases?env=production`);
     await hydrated(page);
     await page.click(`[data-release="${OLD}"] a:has-text("${OLD}")`);
@@ -292,6 +255,7 @@ describe("releases", () => {
   });
 
   test("the issue list filters by release", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}/issues?status=all`);
     await hydrated(page);
     await page.waitForSelector("[data-testid=issue-row]");
@@ -304,6 +268,7 @@ describe("releases", () => {
   });
 
   test("the overview shows the latest release's crash-free sessions and links to it", async () => {
+    const { page } = ui;
     await page.goto(`/projects/${projectId}`);
     await hydrated(page);
     await page.waitForSelector("[data-testid=latest-release-link]");
@@ -313,6 +278,6 @@ describe("releases", () => {
     await page.waitForURL(/\/releases\/shop%402\.0\.0%2Bbuild\.7/);
     await page.waitForSelector("[data-testid=detail-crash-free-sessions]");
     expect(await page.textContent("[data-testid=release-name]")).toBe(NEW);
-    expect(pageErrors).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });
