@@ -1,10 +1,21 @@
 import { createHmac } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { freePort, type LocalStack, startLocalStack } from "../../db/local/stack.ts";
 import { type FakeStripe, type RecordedRequest, startFakeStripe } from "../../worker/test/setup/fake-stripe.ts";
 import type { TestEnv } from "./global-setup.ts";
-import { devInviteLink, eventually, hydrated, ingest, launchBrowser, newContext, screenshot } from "./helpers.ts";
+import {
+  eventually,
+  homeProjectId,
+  hydrated,
+  ingest,
+  inviteMember,
+  newContext,
+  onboard,
+  openTestPage,
+  register,
+  screenshot,
+  watchPage,
+} from "./helpers.ts";
 import { type PagesDev, startPagesDev } from "./pages.ts";
 
 /**
@@ -31,9 +42,6 @@ let stripe: FakeStripe;
 let stack: LocalStack;
 let pages: PagesDev;
 let env: TestEnv;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
 let projectId = "";
 let billingPath = "";
 
@@ -54,34 +62,22 @@ beforeAll(async () => {
   });
   pages = await startPagesDev({ port: pagesPort, workerUrl: stack.workerUrl, name: "billing" });
   env = { dashboardUrl, workerUrl: stack.workerUrl, databaseUrl: stack.databaseUrl, demo: stack.demo };
-  browser = await launchBrowser();
-  context = await newContext(browser, env);
-  // Stripe's hosted checkout and portal: a small page instead of the real site.
-  await context.route(/^https:\/\/(checkout|billing)\.stripe\.test\//, (route) =>
-    route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Stripe (test stand-in)</h1>" }),
-  );
-  page = await context.newPage();
-  page.on("pageerror", (error) => console.error(`page error at ${page.url()}: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") console.error(`console error at ${page.url()}: ${message.text()}`);
-  });
-});
-
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail" && page) {
-    const name = test.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
-    await screenshot(page, `FAILED-billing-${name}`).catch(() => {});
-    console.error(
-      `page at failure: ${page.url()}\n${((await page.textContent("body").catch(() => "")) ?? "").slice(0, 1500)}`,
-    );
-  }
 });
 
 afterAll(async () => {
-  await browser?.close();
   await pages?.stop();
   await stack?.stop();
   await stripe?.close();
+});
+
+// Hooks run in the order given and unwind in reverse: the page opens on the stack above and closes first.
+const ui = openTestPage("billing", () => env, {
+  // Stripe's hosted checkout and portal: a small page instead of the real site.
+  prepare: async (context) => {
+    await context.route(/^https:\/\/(checkout|billing)\.stripe\.test\//, (route) =>
+      route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Stripe (test stand-in)</h1>" }),
+    );
+  },
 });
 
 async function stripeRequests(path: string): Promise<RecordedRequest[]> {
@@ -144,11 +140,11 @@ function subscriptionObject(options: { id: string; customer: string; orgId: stri
 }
 
 async function planShown(): Promise<string> {
-  return ((await page.textContent("[data-testid=billing-plan]")) ?? "").trim();
+  return ((await ui.page.textContent("[data-testid=billing-plan]")) ?? "").trim();
 }
 
 async function quotasShown(): Promise<string[]> {
-  return await page
+  return await ui.page
     .locator("[data-testid=billing-project-usage]")
     .evaluateAll((items) => items.map((item) => item.getAttribute("data-quota") ?? ""));
 }
@@ -160,26 +156,13 @@ describe("billing page with Stripe configured", () => {
   const t0 = Math.floor(Date.now() / 1000);
 
   test("an OWNER on FREE sees the plan, usage against the FREE quota and both upgrade buttons", async () => {
-    await page.goto("/register");
-    await hydrated(page);
-    await page.fill("input[name=displayName]", owner.name);
-    await page.fill("input[name=email]", owner.email);
-    await page.fill("input[name=password]", owner.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL("**/onboarding");
-    await hydrated(page);
-    await page.fill("input[name=orgName]", `Billed ${run}`);
-    await page.fill("input[name=projectName]", "Shop");
-    await page.click("button[type=submit]");
-    await page.waitForSelector("[data-testid=new-api-key]");
-    const apiKey = ((await page.textContent("[data-testid=new-api-key]")) ?? "").trim();
+    const { page } = ui;
+    await register(page, owner);
+    const apiKey = await onboard(page, { org: `Billed ${run}`, project: "Shop" });
     for (let i = 0; i < 3; i++)
       expect((await ingest(env, "event", apiKey, { name: "paid", app: "web" })).status).toBe(202);
 
-    await page.goto("/");
-    await hydrated(page);
-    await page.waitForURL(/\/projects\/[0-9a-f-]+/);
-    projectId = new URL(page.url()).pathname.split("/")[2];
+    projectId = await homeProjectId(page);
     billingPath = `/projects/${projectId}/settings/billing`;
     await page.goto(billingPath);
     await hydrated(page);
@@ -203,6 +186,7 @@ describe("billing page with Stripe configured", () => {
   });
 
   test("Upgrade to PRO sends the browser to Stripe's checkout with this page as the way back", async () => {
+    const { page } = ui;
     await page.click("button:has-text('Upgrade to PRO')");
     await page.waitForURL(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_test_/);
     expect(await page.textContent("h1")).toContain("Stripe");
@@ -222,6 +206,7 @@ describe("billing page with Stripe configured", () => {
   });
 
   test("back from Stripe the page waits for the webhook, then shows PRO, the portal and the PRO quota", async () => {
+    const { page } = ui;
     // Stripe has the subscription; the Worker learns of it only from the webhook.
     await fetch(`${stripe.url}/__control/subscriptions`, {
       method: "POST",
@@ -262,6 +247,7 @@ describe("billing page with Stripe configured", () => {
   });
 
   test("Manage subscription opens Stripe's portal with this page as the way back", async () => {
+    const { page } = ui;
     await page.click("button:has-text('Manage subscription')");
     await page.waitForURL(/^https:\/\/billing\.stripe\.test\/p\/session\//);
     const [portal] = await stripeRequests("/v1/billing_portal/sessions");
@@ -269,15 +255,10 @@ describe("billing page with Stripe configured", () => {
   });
 
   test("a VIEWER sees the plan read-only: no upgrade, change or portal buttons", async () => {
-    await page.goto(`/projects/${projectId}/settings/members`);
-    await hydrated(page);
-    await page.fill("input[name=email]", viewer.email);
-    await page.selectOption("select[name=role]", "VIEWER");
-    await page.click("button:has-text('Send invite')");
-    await page.waitForSelector("text=Invitation sent");
-    const acceptUrl = await devInviteLink(page, env);
+    const { page } = ui;
+    const acceptUrl = await inviteMember(page, env, { projectId, email: viewer.email, role: "VIEWER" });
 
-    const second = await newContext(browser, env);
+    const second = await newContext(ui.browser, env);
     try {
       const invitee = await second.newPage();
       await invitee.goto(acceptUrl);
@@ -302,6 +283,7 @@ describe("billing page with Stripe configured", () => {
   });
 
   test("past_due shows the warning and keeps PRO; canceled falls back to FREE with the purchase shown", async () => {
+    const { page } = ui;
     const sub = (status: string) => subscriptionObject({ id: subscriptionId, customer, orgId, status });
     await deliverWebhook("customer.subscription.updated", sub("past_due"), t0 + 1);
     await page.goto(billingPath);
@@ -332,31 +314,16 @@ describe("billing page without Stripe (the global setup's stack)", () => {
   const self = { email: `self-${run}@example.com`, password: "self hosted password", name: "Sam Selfhost" };
 
   test("shows the plan in effect, usage against the quota and the limits, and says billing is not configured", async () => {
-    const own = await newContext(browser, unconfigured);
-    const errors: string[] = [];
+    const own = await newContext(ui.browser, unconfigured);
     try {
       const selfPage = await own.newPage();
-      selfPage.on("pageerror", (error) => errors.push(error.message));
-      await selfPage.goto("/register");
-      await hydrated(selfPage);
-      await selfPage.fill("input[name=displayName]", self.name);
-      await selfPage.fill("input[name=email]", self.email);
-      await selfPage.fill("input[name=password]", self.password);
-      await selfPage.click("button[type=submit]");
-      await selfPage.waitForURL("**/onboarding");
-      await hydrated(selfPage);
-      await selfPage.fill("input[name=orgName]", `Self-hosted ${run}`);
-      await selfPage.fill("input[name=projectName]", "Intranet");
-      await selfPage.click("button[type=submit]");
-      await selfPage.waitForSelector("[data-testid=new-api-key]");
-      const apiKey = ((await selfPage.textContent("[data-testid=new-api-key]")) ?? "").trim();
+      const errors = watchPage(selfPage);
+      await register(selfPage, self);
+      const apiKey = await onboard(selfPage, { org: `Self-hosted ${run}`, project: "Intranet" });
       for (let i = 0; i < 4; i++)
         expect((await ingest(unconfigured, "event", apiKey, { name: "local", app: "web" })).status).toBe(202);
 
-      await selfPage.goto("/");
-      await hydrated(selfPage);
-      await selfPage.waitForURL(/\/projects\/[0-9a-f-]+/);
-      const selfProject = new URL(selfPage.url()).pathname.split("/")[2];
+      const selfProject = await homeProjectId(selfPage);
       await selfPage.goto(`/projects/${selfProject}/settings/billing`);
       await hydrated(selfPage);
       await selfPage.waitForSelector("[data-testid=billing-not-configured]");

@@ -181,17 +181,6 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_0
 }
 
 /**
- * The accept link of the invite just sent from the members page. Outside production the Worker
- * answers it with the invite (no mail goes out there) and the page shows it as a development-only
- * link; a newcomer in development follows exactly that.
- */
-export async function devInviteLink(page: Page, env: TestEnv): Promise<string> {
-  const link = await page.getAttribute("[data-testid=dev-invite-link] a", "href");
-  if (!link?.startsWith(`${env.dashboardUrl}/invite/`)) throw new Error(`no development invite link, got ${link}`);
-  return link;
-}
-
-/**
  * Invites `email` from the project's members page and returns the invite's accept link. Outside
  * production the Worker answers with the invite (no mail goes out there) and the page shows it as a
  * development-only link; a newcomer in development follows exactly that.
