@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freePort } from "../../db/local/stack.ts";
-import { eventually, hydrated, launchBrowser, screenshot } from "./helpers.ts";
+import { eventually, hydrated, launchBrowser, screenshot, watchPage } from "./helpers.ts";
 
 /**
  * `npm run dev` as a newcomer runs it — the dashboard under `vite dev` (unbundled modules, dependency
@@ -23,7 +23,7 @@ let dashboardUrl: string;
 let demo: { email: string; password: string; projectId: string; apiKey: string; workerUrl: string };
 let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 async function stopDev(): Promise<void> {
   if (!dev?.pid || dev.exitCode !== null || dev.signalCode !== null) return;
@@ -76,10 +76,7 @@ beforeAll(async () => {
 
   browser = await launchBrowser();
   page = await browser.newPage({ baseURL: dashboardUrl, viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") console.error(`console error at ${page.url()}: ${message.text()}`);
-  });
+  pageErrors = watchPage(page);
 }, 240_000);
 
 afterAll(async () => {
