@@ -101,9 +101,9 @@ export async function createReadWorld() {
 
 export type ReadWorld = Awaited<ReturnType<typeof createReadWorld>>;
 
-/** GETs `path` as one of the world's members; anything but 200 throws with the body. */
+/** GETs `path` as one of the world's members (any world's); anything but 200 throws with the body. */
 export async function readAs<T = Record<string, unknown>>(
-  world: ReadWorld,
+  world: Pick<ReadWorld, "members">,
   path: string,
   role: Role = "VIEWER",
 ): Promise<T> {

@@ -299,20 +299,14 @@ describe("the histograms", () => {
         );
       }
     });
-    const read = async (path: string) => {
-      const res = await call(`/api/projects/${other.project.id}/performance/${path}`, {
-        cookie: other.members.VIEWER.cookie,
-      });
-      expect(res.status).toBe(200);
-      return res.json();
-    };
+    const read = <T>(path: string) => readAs<T>(other, `/api/projects/${other.project.id}/performance/${path}`);
     for (const range of ["24h", "30d"]) {
-      const s = (await read(`summary?range=${range}`)) as Summary;
+      const s = await read<Summary>(`summary?range=${range}`);
       expect(s.requests.count).toBe(3000);
       expectNear(s.requests.p50, exactPercentile(durations, 0.5));
       expectNear(s.requests.p75, exactPercentile(durations, 0.75));
       expectNear(s.requests.p95, exactPercentile(durations, 0.95));
-      const { routes } = (await read(`routes?range=${range}&limit=10`)) as { routes: RouteRow[] };
+      const { routes } = await read<{ routes: RouteRow[] }>(`routes?range=${range}&limit=10`);
       for (const r of routes) {
         const mine = durations.filter((_, i) => `/r/${i % 2}` === r.route);
         expect(r.count).toBe(mine.length);
@@ -365,13 +359,9 @@ describe("the histograms", () => {
       );
       return { mine, count: mine.length, errors: mine.filter((x) => x.failed).length };
     };
-    const routesOf = async (query: string) => {
-      const res = await call(`/api/projects/${other.project.id}/performance/routes?${query}`, {
-        cookie: other.members.VIEWER.cookie,
-      });
-      expect(res.status).toBe(200);
-      return ((await res.json()) as { routes: RouteRow[] }).routes;
-    };
+    const routesOf = async (query: string) =>
+      (await readAs<{ routes: RouteRow[] }>(other, `/api/projects/${other.project.id}/performance/routes?${query}`))
+        .routes;
     const check = async (from: number, to: number, environment?: string) => {
       const query = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}${environment ? `&environment=${environment}` : ""}`;
       const [route] = await routesOf(query);
